@@ -1,0 +1,139 @@
+//! Registration bodies (органи реєстрації) and the credentials that identify them on each channel.
+
+use crate::schema::{credentials, registration_bodies};
+use crate::{Conn, DbError};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = registration_bodies)]
+pub struct RegistrationBody {
+    pub id: Uuid,
+    pub edrpou: String,
+    pub name: String,
+    pub hromada_katottg: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl RegistrationBody {
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+/// Which kind of proof a credential row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// `lookup` is the hex SHA-256 of a bearer token.
+    Token,
+    /// `lookup` is a Трембіта client id `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
+    Trembita,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Token => "token",
+            CredentialKind::Trembita => "trembita",
+        }
+    }
+}
+
+/// Create the body, or return the existing one with that ЄДРПОУ unchanged (idempotent set-up).
+pub async fn ensure_body(
+    conn: &mut Conn,
+    edrpou: &str,
+    name: &str,
+    hromada_katottg: &str,
+) -> Result<RegistrationBody, DbError> {
+    diesel::insert_into(registration_bodies::table)
+        .values((
+            registration_bodies::id.eq(Uuid::now_v7()),
+            registration_bodies::edrpou.eq(edrpou),
+            registration_bodies::name.eq(name),
+            registration_bodies::hromada_katottg.eq(hromada_katottg),
+        ))
+        .on_conflict(registration_bodies::edrpou)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(registration_bodies::table
+        .filter(registration_bodies::edrpou.eq(edrpou))
+        .select(RegistrationBody::as_select())
+        .first(conn)
+        .await?)
+}
+
+pub async fn set_status(conn: &mut Conn, body_id: Uuid, status: &str) -> Result<(), DbError> {
+    diesel::update(registration_bodies::table.find(body_id))
+        .set(registration_bodies::status.eq(status))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Attach a credential; adding the same one again is a no-op.
+pub async fn add_credential(
+    conn: &mut Conn,
+    body_id: Uuid,
+    kind: CredentialKind,
+    lookup: &str,
+    label: &str,
+) -> Result<(), DbError> {
+    diesel::insert_into(credentials::table)
+        .values((
+            credentials::id.eq(Uuid::now_v7()),
+            credentials::registration_body_id.eq(body_id),
+            credentials::kind.eq(kind.as_str()),
+            credentials::lookup.eq(lookup),
+            credentials::label.eq(label),
+        ))
+        .on_conflict((credentials::kind, credentials::lookup))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke_credential(conn: &mut Conn, kind: CredentialKind, lookup: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        credentials::table
+            .filter(credentials::kind.eq(kind.as_str()))
+            .filter(credentials::lookup.eq(lookup))
+            .filter(credentials::revoked_at.is_null()),
+    )
+    .set(credentials::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The body a live credential belongs to, whatever the body's status (the caller decides
+/// what a suspended body may do).
+pub async fn body_by_credential(
+    conn: &mut Conn,
+    kind: CredentialKind,
+    lookup: &str,
+) -> Result<Option<RegistrationBody>, DbError> {
+    Ok(credentials::table
+        .inner_join(registration_bodies::table)
+        .filter(credentials::kind.eq(kind.as_str()))
+        .filter(credentials::lookup.eq(lookup))
+        .filter(credentials::revoked_at.is_null())
+        .select(RegistrationBody::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn body_by_edrpou(conn: &mut Conn, edrpou: &str) -> Result<Option<RegistrationBody>, DbError> {
+    Ok(registration_bodies::table
+        .filter(registration_bodies::edrpou.eq(edrpou))
+        .select(RegistrationBody::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

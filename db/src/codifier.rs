@@ -1,0 +1,88 @@
+//! The territorial codifier (КАТОТТГ) held in memory, and the address rule: an address must name
+//! a settlement or city district inside the registration body's hromada.
+//!
+//! Containment comes from the codifier's own hierarchy (see `import`): Kyiv's city districts
+//! share no code prefix with Kyiv, so the seven-digit prefix rule is only a fallback.
+
+use crate::schema::katottg;
+use crate::{Conn, DbError};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use dms_schemas::Katottg;
+use std::collections::HashMap;
+
+/// Categories a person can live in: special-status cities, cities, urban-type settlements,
+/// settlements, villages, and city districts.
+pub const ADDRESS_CATEGORIES: [char; 6] = ['K', 'M', 'T', 'X', 'C', 'B'];
+
+/// Why an address's КАТОТТГ is not acceptable for a registration body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressProblem {
+    Unknown,
+    NotASettlement,
+    OutsideHromada,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    category: char,
+    hromada: Option<String>,
+}
+
+/// The codifier held in memory (about 32,000 objects, a few MB): address checks cost no query.
+#[derive(Debug, Clone, Default)]
+pub struct Codifier {
+    entries: HashMap<String, Entry>,
+}
+
+impl Codifier {
+    pub async fn load(conn: &mut Conn) -> Result<Self, DbError> {
+        let rows: Vec<(String, String, Option<String>)> = katottg::table
+            .select((katottg::code, katottg::category, katottg::hromada))
+            .load(conn)
+            .await?;
+        Ok(Self::from_rows(rows))
+    }
+
+    pub fn from_rows(rows: impl IntoIterator<Item = (String, String, Option<String>)>) -> Self {
+        let entries = rows
+            .into_iter()
+            .filter_map(|(code, cat, hromada)| {
+                let category = cat.chars().next()?;
+                Some((code, Entry { category, hromada }))
+            })
+            .collect();
+        Codifier { entries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn category(&self, code: &str) -> Option<char> {
+        self.entries.get(code).map(|e| e.category)
+    }
+
+    /// An address must name a known settlement or city district inside the body's hromada.
+    pub fn check_address(&self, address: &Katottg, body_hromada: &str) -> Result<(), AddressProblem> {
+        let entry = self.entries.get(address.as_str()).ok_or(AddressProblem::Unknown)?;
+        if !ADDRESS_CATEGORIES.contains(&entry.category) {
+            return Err(AddressProblem::NotASettlement);
+        }
+        let inside = match &entry.hromada {
+            Some(h) => h == body_hromada,
+            None => Katottg::parse(body_hromada)
+                .map(|b| b.hromada_prefix() == address.hromada_prefix())
+                .unwrap_or(false),
+        };
+        if inside {
+            Ok(())
+        } else {
+            Err(AddressProblem::OutsideHromada)
+        }
+    }
+}

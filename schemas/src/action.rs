@@ -1,0 +1,374 @@
+//! The registration action as a typed value: what `registration-action.v1` describes, after the
+//! schema has passed, with every identifier parsed and every cross-check applied.
+
+use crate::contract::FieldError;
+use crate::identifiers::{DocumentNumber, DocumentType, IdError, Katottg, Rnokpp, Unzr};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Реєстраційна дія: what was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    DeclarationOfResidence,
+    DeclarationOfStay,
+    RegistrationOfResidence,
+    RegistrationOfStay,
+    DeregistrationOfResidence,
+    DeregistrationOfStay,
+    Cancellation,
+}
+
+impl ActionType {
+    pub const ALL: [ActionType; 7] = [
+        ActionType::DeclarationOfResidence,
+        ActionType::DeclarationOfStay,
+        ActionType::RegistrationOfResidence,
+        ActionType::RegistrationOfStay,
+        ActionType::DeregistrationOfResidence,
+        ActionType::DeregistrationOfStay,
+        ActionType::Cancellation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionType::DeclarationOfResidence => "declaration_of_residence",
+            ActionType::DeclarationOfStay => "declaration_of_stay",
+            ActionType::RegistrationOfResidence => "registration_of_residence",
+            ActionType::RegistrationOfStay => "registration_of_stay",
+            ActionType::DeregistrationOfResidence => "deregistration_of_residence",
+            ActionType::DeregistrationOfStay => "deregistration_of_stay",
+            ActionType::Cancellation => "cancellation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Doc {
+    external_id: String,
+    action: ActionDoc,
+    person: Option<PersonDoc>,
+    address: Option<AddressDoc>,
+    cancels: Option<CancelsDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ActionDoc {
+    #[serde(rename = "type")]
+    kind: ActionType,
+    date: NaiveDate,
+}
+
+#[derive(Debug, Deserialize)]
+struct PersonDoc {
+    unzr: Option<String>,
+    rnokpp: Option<String>,
+    birth_date: NaiveDate,
+    document: DocumentDoc,
+}
+
+#[derive(Debug, Deserialize)]
+struct DocumentDoc {
+    #[serde(rename = "type")]
+    kind: DocumentType,
+    number: String,
+    issued_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AddressDoc {
+    katottg: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CancelsDoc {
+    dms_number: Option<String>,
+    action_id: Option<Uuid>,
+}
+
+/// The keys by which the person of an action is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKeys {
+    pub unzr: Option<Unzr>,
+    pub rnokpp: Option<Rnokpp>,
+    pub birth_date: NaiveDate,
+    pub document: DocumentNumber,
+}
+
+impl PersonKeys {
+    /// The stable key a person is stored under: the УНЗР when known, else the document.
+    pub fn person_key(&self) -> String {
+        match &self.unzr {
+            Some(u) => format!("unzr:{}", u.as_str()),
+            None => format!(
+                "doc:{}:{}",
+                self.document.kind().as_str(),
+                self.document.as_str()
+            ),
+        }
+    }
+}
+
+/// The earlier action a cancellation refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelTarget {
+    DmsNumber(String),
+    ActionId(Uuid),
+}
+
+/// What the action is about: a person at an address, or an earlier action it cancels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Person { person: PersonKeys, katottg: Katottg },
+    Cancellation(CancelTarget),
+}
+
+/// A registration action that passed the schema and every check that needs no storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationAction {
+    pub external_id: String,
+    pub action_type: ActionType,
+    pub action_date: NaiveDate,
+    pub subject: Subject,
+}
+
+fn id_error(pointer: &str, what: &str, e: &IdError) -> FieldError {
+    FieldError::new(pointer, e.code(), format!("{what} {e}"))
+}
+
+impl RegistrationAction {
+    /// Turn a schema-valid document into a typed action. `today_kyiv` is the Kyiv calendar day
+    /// of receipt: an action cannot be dated after it. Returns every problem found, not the first.
+    pub fn from_valid_document(
+        doc: &serde_json::Value,
+        today_kyiv: NaiveDate,
+    ) -> Result<Self, Vec<FieldError>> {
+        let doc: Doc = serde_json::from_value(doc.clone()).map_err(|e| {
+            vec![FieldError::new(
+                "",
+                "schema",
+                format!("does not match the typed model: {e}"),
+            )]
+        })?;
+        let mut errors = Vec::new();
+        if doc.action.date > today_kyiv {
+            errors.push(FieldError::new(
+                "/action/date",
+                "in_future",
+                "is later than the Kyiv calendar day of receipt",
+            ));
+        }
+        let subject = match (doc.action.kind, doc.person, doc.address, doc.cancels) {
+            (ActionType::Cancellation, _, _, Some(c)) => {
+                let target = match (c.dms_number, c.action_id) {
+                    (Some(n), None) => Some(CancelTarget::DmsNumber(n)),
+                    (None, Some(id)) => Some(CancelTarget::ActionId(id)),
+                    _ => {
+                        errors.push(FieldError::new(
+                            "/cancels",
+                            "ambiguous_target",
+                            "must name the cancelled action by exactly one of dms_number or action_id",
+                        ));
+                        None
+                    }
+                };
+                target.map(Subject::Cancellation)
+            }
+            (_, Some(p), Some(a), None) => {
+                let person = check_person(p, doc.action.date, &mut errors);
+                let katottg = Katottg::parse(&a.katottg)
+                    .map_err(|e| errors.push(id_error("/address/katottg", "КАТОТТГ", &e)))
+                    .ok();
+                match (person, katottg) {
+                    (Some(person), Some(katottg)) => Some(Subject::Person { person, katottg }),
+                    _ => None,
+                }
+            }
+            _ => {
+                errors.push(FieldError::new(
+                    "",
+                    "schema",
+                    "members do not fit the action type",
+                ));
+                None
+            }
+        };
+        match subject {
+            Some(subject) if errors.is_empty() => Ok(RegistrationAction {
+                external_id: doc.external_id,
+                action_type: doc.action.kind,
+                action_date: doc.action.date,
+                subject,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn check_person(p: PersonDoc, action_date: NaiveDate, errors: &mut Vec<FieldError>) -> Option<PersonKeys> {
+    let before = errors.len();
+    if p.birth_date > action_date {
+        errors.push(FieldError::new(
+            "/person/birth_date",
+            "after_action_date",
+            "is later than the action date",
+        ));
+    }
+    let unzr = match p.unzr.as_deref().map(Unzr::parse) {
+        Some(Ok(u)) => {
+            if u.birth_date() != Some(p.birth_date) {
+                errors.push(FieldError::new(
+                    "/person/unzr",
+                    "birth_date_mismatch",
+                    "УНЗР does not encode /person/birth_date in its first eight digits",
+                ));
+            }
+            Some(u)
+        }
+        Some(Err(e)) => {
+            errors.push(id_error("/person/unzr", "УНЗР", &e));
+            None
+        }
+        None => None,
+    };
+    let rnokpp = match p.rnokpp.as_deref().map(Rnokpp::parse) {
+        Some(Ok(r)) => {
+            if r.birth_date() != Some(p.birth_date) {
+                errors.push(FieldError::new(
+                    "/person/rnokpp",
+                    "birth_date_mismatch",
+                    "РНОКПП does not encode /person/birth_date in its first five digits",
+                ));
+            }
+            Some(r)
+        }
+        Some(Err(e)) => {
+            errors.push(id_error("/person/rnokpp", "РНОКПП", &e));
+            None
+        }
+        None => None,
+    };
+    let document = DocumentNumber::parse(p.document.kind, &p.document.number)
+        .map_err(|e| errors.push(id_error("/person/document/number", "the document number", &e)))
+        .ok();
+    if let Some(issued) = p.document.issued_on {
+        if issued < p.birth_date {
+            errors.push(FieldError::new(
+                "/person/document/issued_on",
+                "before_birth",
+                "is earlier than /person/birth_date",
+            ));
+        }
+        if issued > action_date {
+            errors.push(FieldError::new(
+                "/person/document/issued_on",
+                "after_action_date",
+                "is later than the action date",
+            ));
+        }
+    }
+    match document {
+        Some(document) if errors.len() == before => Some(PersonKeys {
+            unzr,
+            rnokpp,
+            birth_date: p.birth_date,
+            document,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn person_doc(unzr: &str, rnokpp: &str, birth: &str) -> serde_json::Value {
+        json!({"external_id": "e1",
+            "action": {"type": "declaration_of_residence", "date": "2026-11-20"},
+            "person": {"unzr": unzr, "rnokpp": rnokpp, "surname": "Шевченко", "given_name": "Олена",
+                       "birth_date": birth, "document": {"type": "id_card", "number": "004512876"}},
+            "address": {"katottg": "UA68040470010096613", "building": "12"}})
+    }
+
+    fn codes(r: Result<RegistrationAction, Vec<FieldError>>) -> Vec<(String, String)> {
+        r.err().unwrap().into_iter().map(|e| (e.pointer, e.code)).collect()
+    }
+
+    #[test]
+    fn valid_person_action_is_typed() {
+        let a = RegistrationAction::from_valid_document(
+            &person_doc("19900315-12346", "3294631454", "1990-03-15"),
+            day("2026-11-20"),
+        )
+        .unwrap();
+        assert_eq!(a.action_type, ActionType::DeclarationOfResidence);
+        match a.subject {
+            Subject::Person { person, katottg } => {
+                assert_eq!(person.person_key(), "unzr:19900315-12346");
+                assert_eq!(katottg.as_str(), "UA68040470010096613");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn identifiers_must_agree_with_the_birth_date() {
+        let r = RegistrationAction::from_valid_document(
+            &person_doc("19550212-01110", "1759013776", "1990-03-15"),
+            day("2026-11-20"),
+        );
+        assert_eq!(
+            codes(r),
+            [
+                ("/person/unzr".into(), "birth_date_mismatch".into()),
+                ("/person/rnokpp".into(), "birth_date_mismatch".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn check_digits_and_future_dates_are_reported_together() {
+        let r = RegistrationAction::from_valid_document(
+            &person_doc("19900315-12345", "3294631455", "1990-03-15"),
+            day("2026-11-19"),
+        );
+        assert_eq!(
+            codes(r),
+            [
+                ("/action/date".into(), "in_future".into()),
+                ("/person/unzr".into(), "check_digit".into()),
+                ("/person/rnokpp".into(), "check_digit".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn person_key_falls_back_to_the_document() {
+        let mut d = person_doc("19900315-12346", "3294631454", "1990-03-15");
+        d["person"].as_object_mut().unwrap().remove("unzr");
+        let a = RegistrationAction::from_valid_document(&d, day("2026-11-20")).unwrap();
+        match a.subject {
+            Subject::Person { person, .. } => assert_eq!(person.person_key(), "doc:id_card:004512876"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cancellation_names_its_target() {
+        let d = json!({"external_id": "c1", "action": {"type": "cancellation", "date": "2026-11-20"},
+                       "cancels": {"dms_number": "DMS-2026-0000001", "reason": "помилка"}});
+        let a = RegistrationAction::from_valid_document(&d, day("2026-11-20")).unwrap();
+        assert_eq!(a.subject, Subject::Cancellation(CancelTarget::DmsNumber("DMS-2026-0000001".into())));
+    }
+}

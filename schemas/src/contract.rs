@@ -1,0 +1,211 @@
+//! The published contract: JSON Schemas compiled once, and validation that reports every error at
+//! once as (JSON Pointer, code, message) without ever echoing the submitted values.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The registration-action schema exactly as published in `schemas/`.
+pub const REGISTRATION_ACTION_V1: &str = include_str!("../registration-action.v1.schema.json");
+/// The version name recorded with every action and named in its receipt.
+pub const REGISTRATION_ACTION_V1_NAME: &str = "registration-action.v1";
+
+/// One thing wrong with a submission, located by JSON Pointer (RFC 6901).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer of the member at fault (`""` is the whole document).
+    pub pointer: String,
+    /// Stable machine-readable reason, e.g. `required`, `pattern`, `check_digit`.
+    pub code: String,
+    /// Human-readable explanation; never contains the submitted value.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            pointer: pointer.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the bundled schema {name} does not compile: {reason}")]
+pub struct SchemaLoadError {
+    name: &'static str,
+    reason: String,
+}
+
+/// A compiled schema with format assertions on and no remote references.
+pub struct Contract {
+    validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Contract")
+    }
+}
+
+fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+impl Contract {
+    pub fn registration_action_v1() -> Result<Self, SchemaLoadError> {
+        Self::compile(REGISTRATION_ACTION_V1_NAME, REGISTRATION_ACTION_V1)
+    }
+
+    pub fn compile(name: &'static str, text: &str) -> Result<Self, SchemaLoadError> {
+        let fail = |reason: String| SchemaLoadError { name, reason };
+        let schema: Value = serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&schema)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Contract { validator })
+    }
+
+    /// Every schema error, sorted by pointer, deduplicated.
+    pub fn validate(&self, instance: &Value) -> Vec<FieldError> {
+        let mut out: Vec<FieldError> = Vec::new();
+        for err in self.validator.iter_errors(instance) {
+            let at = err.instance_path().as_str().to_owned();
+            match err.kind() {
+                ValidationErrorKind::Required { property } => {
+                    let name = property.as_str().unwrap_or_default();
+                    out.push(FieldError::new(
+                        format!("{at}/{}", escape_pointer_token(name)),
+                        "required",
+                        "is required",
+                    ));
+                }
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    for name in unexpected {
+                        out.push(FieldError::new(
+                            format!("{at}/{}", escape_pointer_token(name)),
+                            "unknown_member",
+                            "is not a member of this object in the schema",
+                        ));
+                    }
+                }
+                kind => {
+                    let (code, message) = describe(kind);
+                    out.push(FieldError::new(at, code, message));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
+        out.dedup();
+        out
+    }
+}
+
+/// Code and message for one schema failure. Messages name the rule, never the value.
+fn describe(kind: &ValidationErrorKind) -> (String, String) {
+    use ValidationErrorKind as K;
+    let (code, message): (&str, String) = match kind {
+        K::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(ts) => format!("{ts:?}"),
+            };
+            ("type", format!("must be of type {expected}"))
+        }
+        K::Enum { options } => ("enum", format!("must be one of {options}")),
+        K::Constant { expected_value } => ("const", format!("must be {expected_value}")),
+        K::Pattern { .. } => ("pattern", "does not have the required format".to_owned()),
+        K::Format { format } => ("format", format!("must be a valid {format}")),
+        K::MinLength { limit } => ("min_length", format!("must be at least {limit} characters long")),
+        K::MaxLength { limit } => ("max_length", format!("must be at most {limit} characters long")),
+        K::MinProperties { limit } => ("min_properties", format!("must have at least {limit} members")),
+        K::MaxProperties { limit } => ("max_properties", format!("must have at most {limit} members")),
+        K::FalseSchema => (
+            "not_allowed",
+            "is not allowed here (check action/type: this member belongs to another kind of action)"
+                .to_owned(),
+        ),
+        K::Minimum { limit } => ("minimum", format!("must be at least {limit}")),
+        K::Maximum { limit } => ("maximum", format!("must be at most {limit}")),
+        other => ("schema", format!("violates the schema keyword `{}`", other.keyword())),
+    };
+    (code.to_owned(), message)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reports_every_error_with_pointers_and_no_values() {
+        let c = Contract::registration_action_v1().unwrap();
+        let errors = c.validate(&json!({
+            "external_id": "",
+            "action": {"type": "registration_of_residence", "date": "2026-02-30"},
+            "person": {"surname": "Smith", "given_name": "Олена", "birth_date": "1990-01-01",
+                       "document": {"type": "id_card", "number": "1"}, "extra": 1},
+            "address": {"katottg": "UA1", "building": "1"}
+        }));
+        let mut pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        pointers.dedup();
+        assert_eq!(
+            pointers,
+            ["/action/date", "/address/katottg", "/external_id", "/person/extra", "/person/surname"]
+        );
+        let text = serde_json::to_string(&errors).unwrap();
+        assert!(!text.contains("Smith") && !text.contains("2026-02-30") && !text.contains("UA1\""));
+    }
+
+    #[test]
+    fn cancellation_shape_is_enforced() {
+        let c = Contract::registration_action_v1().unwrap();
+        let errors = c.validate(&json!({
+            "external_id": "x1",
+            "action": {"type": "cancellation", "date": "2026-01-05"},
+            "address": {"katottg": "UA68040470010096613", "building": "1"}
+        }));
+        let got: Vec<(&str, &str)> =
+            errors.iter().map(|e| (e.pointer.as_str(), e.code.as_str())).collect();
+        assert_eq!(got, [("/address", "not_allowed"), ("/cancels", "required")]);
+    }
+
+    #[test]
+    fn deregistration_needs_a_ground_and_others_refuse_one() {
+        let c = Contract::registration_action_v1().unwrap();
+        let base = |t: &str, ground: Option<Value>| {
+            let mut action = json!({"type": t, "date": "2026-01-05"});
+            if let Some(g) = ground {
+                action["ground"] = g;
+            }
+            json!({"external_id": "x", "action": action,
+                "person": {"surname": "Гнатюк", "given_name": "Василь", "birth_date": "1972-01-23",
+                           "document": {"type": "id_card", "number": "100200300"}},
+                "address": {"katottg": "UA68040470010096613", "building": "1"}})
+        };
+        let e = c.validate(&base("deregistration_of_residence", None));
+        assert_eq!(e, [FieldError::new("/action/ground", "required", "is required")]);
+        let e = c.validate(&base("registration_of_residence", Some(json!({"code": "death"}))));
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].pointer.as_str(), e[0].code.as_str()), ("/action/ground", "not_allowed"));
+        assert!(c.validate(&base("deregistration_of_stay", Some(json!({"code": "death"})))).is_empty());
+    }
+
+    #[test]
+    fn every_shipped_example_is_valid() {
+        let c = Contract::registration_action_v1().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            assert_eq!(c.validate(&doc), [], "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 7, "one example per action type");
+    }
+}

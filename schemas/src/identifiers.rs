@@ -1,0 +1,381 @@
+//! Identifier types: raw strings become typed values once, with their check digits verified.
+//!
+//! Each type can only be constructed through `parse`, so a value of the type is a valid identifier.
+
+use chrono::NaiveDate;
+use std::fmt;
+
+/// Why an identifier was refused. `code()` is the stable machine-readable reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("has the wrong format: {0}")]
+    Format(&'static str),
+    #[error("its check digit is wrong")]
+    CheckDigit,
+    #[error("does not encode a real date")]
+    ImpossibleDate,
+}
+
+impl IdError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdError::Format(_) => "format",
+            IdError::CheckDigit => "check_digit",
+            IdError::ImpossibleDate => "impossible_date",
+        }
+    }
+}
+
+fn digits(s: &str) -> Option<Vec<u32>> {
+    s.chars().map(|c| c.to_digit(10)).collect()
+}
+
+/// The day before day 1 of the РНОКПП day count.
+fn rnokpp_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1899, 12, 31).unwrap_or(NaiveDate::MIN)
+}
+
+/// УНЗР — унікальний номер запису в ЄДДР: `YYYYMMDD-NNNNC`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unzr(String);
+
+impl Unzr {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let b = s.as_bytes();
+        if b.len() != 14 || b[8] != b'-' {
+            return Err(IdError::Format("expected YYYYMMDD-NNNNC"));
+        }
+        let d = digits(&format!("{}{}", &s[..8], &s[9..]))
+            .ok_or(IdError::Format("expected YYYYMMDD-NNNNC"))?;
+        let sum: u32 = d[..12]
+            .iter()
+            .zip([7u32, 3, 1].iter().cycle())
+            .map(|(x, w)| x * w)
+            .sum();
+        if sum % 10 != d[12] {
+            return Err(IdError::CheckDigit);
+        }
+        let u = Unzr(s.to_owned());
+        u.birth_date().ok_or(IdError::ImpossibleDate)?;
+        Ok(u)
+    }
+
+    /// The birth date encoded in the first eight digits.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.0[..8], "%Y%m%d").ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// РНОКПП — реєстраційний номер облікової картки платника податків: 10 digits,
+/// the first five the day count of the birth date since 1899-12-31.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Rnokpp(String);
+
+impl Rnokpp {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let d = digits(s)
+            .filter(|d| d.len() == 10)
+            .ok_or(IdError::Format("expected 10 digits"))?;
+        let weights: [i64; 9] = [-1, 5, 7, 9, 4, 6, 10, 5, 7];
+        let sum: i64 = d[..9]
+            .iter()
+            .zip(weights)
+            .map(|(x, w)| i64::from(*x) * w)
+            .sum();
+        let check = sum.rem_euclid(11) % 10;
+        if check != i64::from(d[9]) {
+            return Err(IdError::CheckDigit);
+        }
+        Ok(Rnokpp(s.to_owned()))
+    }
+
+    /// The birth date its first five digits encode.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        let days: i64 = self.0[..5].parse().ok()?;
+        rnokpp_epoch().checked_add_signed(chrono::Duration::days(days))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// ЄДРПОУ — код юридичної особи: 8 digits with a check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edrpou(String);
+
+impl Edrpou {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let d = digits(s)
+            .filter(|d| d.len() == 8)
+            .ok_or(IdError::Format("expected 8 digits"))?;
+        let base: [u32; 7] = if (3..=5).contains(&d[0]) {
+            [7, 1, 2, 3, 4, 5, 6]
+        } else {
+            [1, 2, 3, 4, 5, 6, 7]
+        };
+        let weighted = |shift: u32| -> u32 {
+            d[..7]
+                .iter()
+                .zip(base)
+                .map(|(x, w)| x * (w + shift))
+                .sum::<u32>()
+                % 11
+        };
+        let mut rest = weighted(0);
+        if rest == 10 {
+            rest = weighted(2);
+        }
+        if rest % 10 != d[7] {
+            return Err(IdError::CheckDigit);
+        }
+        Ok(Edrpou(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// КАТОТТГ — кодифікатор адміністративно-територіальних одиниць: `UA` + 17 digits.
+/// Only the format can be checked here; existence and hierarchy come from the codifier table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Katottg(String);
+
+impl Katottg {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        match s.strip_prefix("UA") {
+            Some(rest) if rest.len() == 17 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Katottg(s.to_owned()))
+            }
+            _ => Err(IdError::Format("expected UA and 17 digits")),
+        }
+    }
+
+    /// The first seven digits (oblast, raion, hromada): the fallback containment rule.
+    pub fn hromada_prefix(&self) -> &str {
+        &self.0[2..9]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Katottg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Kinds of identity documents a registration action may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentType {
+    /// Паспорт громадянина України у формі книжечки.
+    PassportBooklet,
+    /// Паспорт громадянина України у формі ID-картки.
+    IdCard,
+    /// Свідоцтво про народження.
+    BirthCertificate,
+    /// Посвідка на постійне проживання.
+    PermanentResidencePermit,
+    /// Посвідка на тимчасове проживання.
+    TemporaryResidencePermit,
+}
+
+impl DocumentType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentType::PassportBooklet => "passport_booklet",
+            DocumentType::IdCard => "id_card",
+            DocumentType::BirthCertificate => "birth_certificate",
+            DocumentType::PermanentResidencePermit => "permanent_residence_permit",
+            DocumentType::TemporaryResidencePermit => "temporary_residence_permit",
+        }
+    }
+}
+
+/// Capital letters of the Ukrainian alphabet (series letters of passports and certificates).
+fn is_ukrainian_capital(c: char) -> bool {
+    matches!(c, 'А'..='Щ' | 'Ь' | 'Ю' | 'Я' | 'Ґ' | 'Є' | 'І' | 'Ї') && !matches!(c, 'Ы' | 'Ъ' | 'Э')
+}
+
+/// A Roman numeral from 1 to 39 in canonical form (birth certificate series prefix).
+fn is_roman_numeral(s: &str) -> bool {
+    const UNITS: [&str; 10] = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"];
+    const TENS: [&str; 4] = ["", "X", "XX", "XXX"];
+    (1..40).any(|n| format!("{}{}", TENS[n / 10], UNITS[n % 10]) == s)
+}
+
+/// A document number checked against the format of its document type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DocumentNumber {
+    kind: DocumentType,
+    number: String,
+}
+
+impl DocumentNumber {
+    pub fn parse(kind: DocumentType, s: &str) -> Result<Self, IdError> {
+        let ok = match kind {
+            DocumentType::PassportBooklet => {
+                let chars: Vec<char> = s.chars().collect();
+                chars.len() == 8
+                    && chars[..2].iter().all(|c| is_ukrainian_capital(*c))
+                    && chars[2..].iter().all(char::is_ascii_digit)
+            }
+            DocumentType::IdCard
+            | DocumentType::PermanentResidencePermit
+            | DocumentType::TemporaryResidencePermit => {
+                s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit())
+            }
+            DocumentType::BirthCertificate => match s.split_once('-') {
+                Some((roman, rest)) => {
+                    let chars: Vec<char> = rest.chars().collect();
+                    is_roman_numeral(roman)
+                        && chars.len() == 9
+                        && chars[..2].iter().all(|c| is_ukrainian_capital(*c))
+                        && chars[2] == ' '
+                        && chars[3..].iter().all(char::is_ascii_digit)
+                }
+                None => false,
+            },
+        };
+        if !ok {
+            return Err(IdError::Format(match kind {
+                DocumentType::PassportBooklet => "expected two Cyrillic capitals and six digits",
+                DocumentType::BirthCertificate => {
+                    "expected a Roman numeral, a dash, two Cyrillic capitals, a space and six digits"
+                }
+                _ => "expected nine digits",
+            }));
+        }
+        Ok(DocumentNumber {
+            kind,
+            number: s.to_owned(),
+        })
+    }
+
+    pub fn kind(&self) -> DocumentType {
+        self.kind
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.number
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn unzr_vectors() {
+        let u = Unzr::parse("19550212-01110").unwrap();
+        assert_eq!(u.birth_date(), Some(date("1955-02-12")));
+        assert_eq!(Unzr::parse("19900315-12346").unwrap().birth_date(), Some(date("1990-03-15")));
+        assert_eq!(Unzr::parse("19550212-01111"), Err(IdError::CheckDigit));
+        assert_eq!(Unzr::parse("19550212-01119"), Err(IdError::CheckDigit));
+        // 1955-02-30 does not exist; the check digit is right (sum 108 → 8).
+        assert_eq!(Unzr::parse("19550230-01118"), Err(IdError::ImpossibleDate));
+        assert!(matches!(Unzr::parse("1955021201110"), Err(IdError::Format(_))));
+        assert!(matches!(Unzr::parse("19550212-0111"), Err(IdError::Format(_))));
+        assert!(matches!(Unzr::parse("1955021a-01110"), Err(IdError::Format(_))));
+    }
+
+    #[test]
+    fn rnokpp_vectors() {
+        let r = Rnokpp::parse("1759013776").unwrap();
+        // 17590 days after 1899-12-31.
+        assert_eq!(r.birth_date(), Some(date("1948-02-28")));
+        assert_eq!(Rnokpp::parse("3294631454").unwrap().birth_date(), Some(date("1990-03-15")));
+        assert_eq!(Rnokpp::parse("1759013777"), Err(IdError::CheckDigit));
+        assert!(matches!(Rnokpp::parse("175901377"), Err(IdError::Format(_))));
+        assert!(matches!(Rnokpp::parse("17590137760"), Err(IdError::Format(_))));
+        // Day 1 is 1900-01-01.
+        let first = (0..10)
+            .map(|c| format!("000010000{c}"))
+            .find_map(|s| Rnokpp::parse(&s).ok());
+        assert_eq!(first.and_then(|r| r.birth_date()), Some(date("1900-01-01")));
+    }
+
+    #[test]
+    fn edrpou_vectors() {
+        assert!(Edrpou::parse("32855961").is_ok());
+        assert!(Edrpou::parse("04060772").is_ok());
+        assert!(Edrpou::parse("00032684").is_ok());
+        assert_eq!(Edrpou::parse("32855962"), Err(IdError::CheckDigit));
+        assert_eq!(Edrpou::parse("04060773"), Err(IdError::CheckDigit));
+        assert!(matches!(Edrpou::parse("0406077"), Err(IdError::Format(_))));
+        assert!(matches!(Edrpou::parse("0406077x"), Err(IdError::Format(_))));
+    }
+
+    #[test]
+    fn edrpou_second_pass_when_remainder_is_ten() {
+        // The smallest seven-digit prefix whose first-pass remainder is 10.
+        let code = (0..10_000_000u32)
+            .map(|n| format!("{n:07}"))
+            .find(|p| {
+                let d: Vec<u32> = p.chars().filter_map(|c| c.to_digit(10)).collect();
+                let w: [u32; 7] = if (3..=5).contains(&d[0]) {
+                    [7, 1, 2, 3, 4, 5, 6]
+                } else {
+                    [1, 2, 3, 4, 5, 6, 7]
+                };
+                d.iter().zip(w).map(|(x, w)| x * w).sum::<u32>() % 11 == 10
+            })
+            .unwrap();
+        let valid: Vec<String> = (0..10)
+            .map(|c| format!("{code}{c}"))
+            .filter(|s| Edrpou::parse(s).is_ok())
+            .collect();
+        assert_eq!(valid.len(), 1, "exactly one check digit fits {code}");
+        let d: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
+        let second: u32 = d
+            .iter()
+            .zip([3u32, 4, 5, 6, 7, 8, 9])
+            .map(|(x, w)| x * w)
+            .sum::<u32>()
+            % 11
+            % 10;
+        assert_eq!(valid[0], format!("{code}{second}"));
+    }
+
+    #[test]
+    fn katottg_format() {
+        let k = Katottg::parse("UA68040470010096613").unwrap();
+        assert_eq!(k.hromada_prefix(), "6804047");
+        assert!(Katottg::parse("UA6804047001009661").is_err());
+        assert!(Katottg::parse("ua68040470010096613").is_err());
+        assert!(Katottg::parse("UA6804047001009661X").is_err());
+    }
+
+    #[test]
+    fn document_numbers() {
+        use DocumentType::*;
+        assert!(DocumentNumber::parse(PassportBooklet, "НВ123456").is_ok());
+        assert!(DocumentNumber::parse(PassportBooklet, "ЇҐ000001").is_ok());
+        assert!(DocumentNumber::parse(PassportBooklet, "HB123456").is_err(), "Latin letters");
+        assert!(DocumentNumber::parse(PassportBooklet, "ЫЭ123456").is_err(), "not Ukrainian");
+        assert!(DocumentNumber::parse(PassportBooklet, "НВ12345").is_err());
+        assert!(DocumentNumber::parse(IdCard, "004512876").is_ok());
+        assert!(DocumentNumber::parse(IdCard, "00451287").is_err());
+        assert!(DocumentNumber::parse(TemporaryResidencePermit, "900123456").is_ok());
+        assert!(DocumentNumber::parse(PermanentResidencePermit, "90012345a").is_err());
+        assert!(DocumentNumber::parse(BirthCertificate, "I-АБ 123456").is_ok());
+        assert!(DocumentNumber::parse(BirthCertificate, "XIV-БВ 654321").is_ok());
+        assert!(DocumentNumber::parse(BirthCertificate, "IIII-АБ 123456").is_err());
+        assert!(DocumentNumber::parse(BirthCertificate, "I-АБ123456").is_err());
+        assert!(DocumentNumber::parse(BirthCertificate, "I-AB 123456").is_err());
+        assert!(DocumentNumber::parse(BirthCertificate, "АБ 123456").is_err());
+    }
+}
