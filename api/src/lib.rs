@@ -1,1 +1,236 @@
-//! placeholder
+//! The DMS registration-action API: community registers submit registration actions over a
+//! token or Трембіта listener and receive signed receipts; operations endpoints beside them.
+
+pub mod auth;
+pub mod canonical;
+pub mod keys;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+pub mod receipt;
+pub mod routes;
+pub mod state;
+
+use actix_web::dev::{ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpMessage, HttpRequest, HttpServer};
+use anyhow::Context;
+use auth::ChannelMode;
+use state::AppState;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Service configuration: defaults, overridden by `DMS_*` environment variables or flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+    /// Address of the direct-channel listener (bearer tokens).
+    #[arg(long, env = "DMS_API_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Address of the Трембіта listener (trusts Uxp-Client / X-Road-Client); bind it only where
+    /// the security server alone can reach it.
+    #[arg(long, env = "DMS_TREMBITA_LISTEN")]
+    pub trembita_listen: Option<String>,
+    /// Directory of signing keys (`<kid>.ed25519`, `<kid>.pub`).
+    #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
+    pub keys_dir: PathBuf,
+    /// The kid to sign with; default: the newest private key in the directory.
+    #[arg(long, env = "DMS_SIGNING_KID")]
+    pub signing_kid: Option<String>,
+    /// Database connections in the pool.
+    #[arg(long, env = "DMS_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+    /// HTTP worker threads per listener (default: one per core).
+    #[arg(long, env = "DMS_HTTP_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct RequestId(String);
+
+/// The id of the request being served (taken from a sane `X-Request-Id`, else a new UUIDv7).
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
+fn incoming_request_id(value: Option<&HeaderValue>) -> Option<String> {
+    let v = value?.to_str().ok()?;
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    ok.then(|| v.to_owned())
+}
+
+/// Routes shared by every listener.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/registration-actions", web::post().to(routes::submit))
+        .route(
+            "/v1/registration-actions/{id}",
+            web::get().to(routes::get_action),
+        )
+        .route("/.well-known/jwks.json", web::get().to(routes::jwks))
+        .route("/healthz", web::get().to(routes::healthz))
+        .route("/readyz", web::get().to(routes::readyz))
+        .route("/metrics", web::get().to(routes::metrics))
+        .route("/openapi.json", web::get().to(routes::openapi));
+}
+
+const ECHOED_TRANSPORT_HEADERS: [&str; 2] = ["uxp-queryid", "x-road-id"];
+
+fn build_server(
+    state: Data<AppState>,
+    mode: ChannelMode,
+    addr: &str,
+    workers: Option<usize>,
+) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let server = HttpServer::new(move || {
+        let metrics = state.metrics.clone();
+        App::new()
+            .app_data(state.clone())
+            .app_data(Data::new(mode))
+            .wrap_fn(move |req, srv| {
+                let started = Instant::now();
+                let rid = incoming_request_id(req.headers().get("x-request-id"))
+                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+                req.extensions_mut().insert(RequestId(rid.clone()));
+                let echoed: Vec<(HeaderName, HeaderValue)> = if mode == ChannelMode::Trembita {
+                    ECHOED_TRANSPORT_HEADERS
+                        .iter()
+                        .filter_map(|n| {
+                            let v = req.headers().get(*n)?.clone();
+                            Some((HeaderName::from_static(n), v))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let method = req.method().to_string();
+                let metrics = metrics.clone();
+                let span = tracing::info_span!("request", request.id = %rid);
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    let route = res
+                        .request()
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".into());
+                    let status = res.status().as_u16();
+                    let headers = res.headers_mut();
+                    if let Ok(v) = HeaderValue::from_str(&rid) {
+                        headers.insert(HeaderName::from_static("x-request-id"), v);
+                    }
+                    for (n, v) in echoed {
+                        headers.insert(n, v);
+                    }
+                    let elapsed = started.elapsed();
+                    metrics
+                        .requests
+                        .with_label_values(&[route.as_str(), method.as_str(), &status.to_string()])
+                        .inc();
+                    metrics
+                        .latency
+                        .with_label_values(&[route.as_str()])
+                        .observe(elapsed.as_secs_f64());
+                    tracing::info!(
+                        http.method = %method,
+                        http.route = %route,
+                        http.status = status,
+                        duration_ms = elapsed.as_secs_f64() * 1000.0,
+                        "request completed"
+                    );
+                    Ok(res)
+                }
+                .instrument(span)
+            })
+            .configure(configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .bind(addr)
+    .with_context(|| format!("cannot listen on {addr}"))?;
+    let server = match workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    let bound = server
+        .addrs()
+        .first()
+        .copied()
+        .with_context(|| format!("no address bound for {addr}"))?;
+    Ok((server.run(), bound))
+}
+
+/// The running service: its bound addresses and handles to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub trembita_addr: Option<SocketAddr>,
+    pub handles: Vec<ServerHandle>,
+    pub servers: Vec<actix_web::dev::Server>,
+}
+
+impl Running {
+    /// Serve until every listener stops (Ctrl-C / SIGTERM stop them gracefully).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        for result in futures_util::future::join_all(self.servers).await {
+            result?;
+        }
+        Ok(())
+    }
+}
+
+/// Prepare state and bind every configured listener. Nothing is served until the returned
+/// servers are awaited (or spawned).
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let pool = dms_db::connect(&settings.database_url, settings.db_pool_size)?;
+    let contract = dms_schemas::Contract::registration_action_v1()?;
+    let keys = keys::KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
+    if !keys.can_sign() {
+        tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
+    }
+    let state = Data::new(AppState::new(
+        pool,
+        contract,
+        keys,
+        metrics::Metrics::new()?,
+    ));
+    if let Err(e) = state.codifier().await {
+        tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
+    }
+    let mut servers = Vec::new();
+    let (server, addr) = build_server(
+        state.clone(),
+        ChannelMode::Token,
+        &settings.listen,
+        settings.workers,
+    )?;
+    servers.push(server);
+    let trembita_addr = match &settings.trembita_listen {
+        Some(listen) => {
+            let (server, addr) = build_server(
+                state.clone(),
+                ChannelMode::Trembita,
+                listen,
+                settings.workers,
+            )?;
+            servers.push(server);
+            Some(addr)
+        }
+        None => None,
+    };
+    let handles = servers.iter().map(|s| s.handle()).collect();
+    tracing::info!(listen = %addr, trembita = ?trembita_addr, "dms-api listening");
+    Ok(Running {
+        addr,
+        trembita_addr,
+        handles,
+        servers,
+    })
+}

@@ -1,1 +1,278 @@
-fn main() {}
+//! `dms-api`: serve the API, run migrations, import the codifier, and administer registration
+//! bodies, credentials and keys from the command line.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use dms_api::auth::{is_client_id, token_lookup};
+use dms_api::keys::KeyRing;
+use dms_db::bodies::{self, CredentialKind};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "dms-api",
+    version,
+    about = "DMS registration-action exchange: API service and administration"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Db {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until interrupted.
+    Serve(dms_api::Settings),
+    /// Apply pending database migrations.
+    Migrate(Db),
+    /// Import (or refresh) the territorial codifier from the official КАТОТТГ XLSX.
+    ImportKatottg {
+        #[command(flatten)]
+        db: Db,
+        file: PathBuf,
+    },
+    /// Create a registration body, or show the existing one with that ЄДРПОУ.
+    BodyEnsure {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+        #[arg(long)]
+        name: String,
+        /// КАТОТТГ of the body's hromada (or special-status city).
+        #[arg(long)]
+        hromada: String,
+    },
+    /// Suspend a registration body: its submissions are refused with 403 at once.
+    BodySuspend {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+    },
+    /// Reactivate a suspended registration body.
+    BodyReactivate {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+    },
+    /// Issue a bearer token to a registration body and print it (only its hash is stored).
+    TokenIssue {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+        /// Use this token instead of generating one (e.g. a demo token).
+        #[arg(long, env = "DMS_TOKEN")]
+        token: Option<String>,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a bearer token.
+    TokenRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, env = "DMS_TOKEN")]
+        token: String,
+    },
+    /// Register a Трембіта client id (INSTANCE/CLASS/MEMBER/SUBSYSTEM) for a registration body.
+    TrembitaAdd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+        #[arg(long)]
+        client: String,
+    },
+    /// Revoke a Трембіта client id.
+    TrembitaRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        client: String,
+    },
+    /// Create a new signing key in the key directory (it becomes the active one).
+    KeysGenerate {
+        #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
+        dir: PathBuf,
+        /// Only if the directory holds no private key yet.
+        #[arg(long)]
+        if_none: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn body(
+    conn: &mut dms_db::Conn,
+    edrpou: &str,
+) -> anyhow::Result<dms_db::bodies::RegistrationBody> {
+    bodies::body_by_edrpou(conn, edrpou)
+        .await?
+        .with_context(|| format!("no registration body with ЄДРПОУ {edrpou}"))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    match cli.command {
+        Command::Serve(settings) => actix_web::rt::System::new().block_on(async move {
+            let running = dms_api::start(&settings).await?;
+            println!("dms-api listening on http://{}", running.addr);
+            running.wait().await
+        }),
+        Command::Migrate(db) => {
+            let n =
+                dms_db::migrations::run(&db.database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("migrations applied: {n}");
+            Ok(())
+        }
+        Command::ImportKatottg { db, file } => {
+            let rows = dms_db::import::read_workbook(&file)?;
+            let n = dms_db::import::import(&db.database_url, &rows)?;
+            println!("codifier objects imported: {n}");
+            Ok(())
+        }
+        Command::KeysGenerate { dir, if_none } => {
+            let ring = KeyRing::load(&dir, None)?;
+            if if_none && ring.can_sign() {
+                println!("{}", ring.active_kid().unwrap_or_default());
+            } else {
+                println!("{}", KeyRing::generate(&dir)?);
+            }
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", dms_api::openapi::document_text());
+            Ok(())
+        }
+        other => runtime()?.block_on(admin(other)),
+    }
+}
+
+async fn admin(command: Command) -> anyhow::Result<()> {
+    let url = match &command {
+        Command::BodyEnsure { db, .. }
+        | Command::BodySuspend { db, .. }
+        | Command::BodyReactivate { db, .. }
+        | Command::TokenIssue { db, .. }
+        | Command::TokenRevoke { db, .. }
+        | Command::TrembitaAdd { db, .. }
+        | Command::TrembitaRevoke { db, .. } => db.database_url.clone(),
+        _ => bail!("not an administration command"),
+    };
+    let pool = dms_db::connect(&url, 1)?;
+    let mut conn = dms_db::pool::get(&pool).await?;
+    match command {
+        Command::BodyEnsure {
+            edrpou,
+            name,
+            hromada,
+            ..
+        } => {
+            dms_schemas::Edrpou::parse(&edrpou)
+                .map_err(|e| anyhow::anyhow!("ЄДРПОУ {edrpou} {e}"))?;
+            let b = bodies::ensure_body(&mut conn, &edrpou, &name, &hromada).await?;
+            println!("{}", b.id);
+        }
+        Command::BodySuspend { edrpou, .. } => {
+            let b = body(&mut conn, &edrpou).await?;
+            bodies::set_status(&mut conn, b.id, "suspended").await?;
+            println!("suspended {edrpou}");
+        }
+        Command::BodyReactivate { edrpou, .. } => {
+            let b = body(&mut conn, &edrpou).await?;
+            bodies::set_status(&mut conn, b.id, "active").await?;
+            println!("reactivated {edrpou}");
+        }
+        Command::TokenIssue {
+            edrpou,
+            token,
+            label,
+            ..
+        } => {
+            let b = body(&mut conn, &edrpou).await?;
+            let token = match token {
+                Some(t) if t.len() >= 16 => t,
+                Some(_) => bail!("a token must be at least 16 characters"),
+                None => {
+                    use base64::Engine;
+                    let bytes: [u8; 32] = rand::random();
+                    format!(
+                        "dms_{}",
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+                    )
+                }
+            };
+            bodies::add_credential(
+                &mut conn,
+                b.id,
+                CredentialKind::Token,
+                &token_lookup(&token),
+                &label,
+            )
+            .await?;
+            println!("{token}");
+        }
+        Command::TokenRevoke { token, .. } => {
+            let revoked =
+                bodies::revoke_credential(&mut conn, CredentialKind::Token, &token_lookup(&token))
+                    .await?;
+            println!(
+                "{}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "no such live token"
+                }
+            );
+        }
+        Command::TrembitaAdd { edrpou, client, .. } => {
+            let b = body(&mut conn, &edrpou).await?;
+            if !is_client_id(&client) || client.split('/').nth(2) != Some(b.edrpou.as_str()) {
+                bail!("the client id must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ");
+            }
+            bodies::add_credential(&mut conn, b.id, CredentialKind::Trembita, &client, "").await?;
+            println!("{client}");
+        }
+        Command::TrembitaRevoke { client, .. } => {
+            let revoked =
+                bodies::revoke_credential(&mut conn, CredentialKind::Trembita, &client).await?;
+            println!(
+                "{}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "no such live client id"
+                }
+            );
+        }
+        _ => bail!("not an administration command"),
+    }
+    Ok(())
+}

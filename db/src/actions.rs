@@ -13,7 +13,9 @@ use crate::error::unique_violation_on;
 use crate::{Conn, DbError};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{Bool, Bytea, Date, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Bool, Bytea, Date, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -311,7 +313,11 @@ pub async fn record(
     }
 }
 
-async fn resolve_target(conn: &mut Conn, body_id: Uuid, target: &CancelRef) -> Result<TargetRow, Abort> {
+async fn resolve_target(
+    conn: &mut Conn,
+    body_id: Uuid,
+    target: &CancelRef,
+) -> Result<TargetRow, Abort> {
     let (by_number, by_id) = match target {
         CancelRef::DmsNumber(n) => (Some(n.as_str()), None),
         CancelRef::ActionId(id) => (None, Some(*id)),
@@ -376,7 +382,11 @@ pub struct ActionView {
 }
 
 /// The action with this id if it belongs to this registration body.
-pub async fn view_for_body(conn: &mut Conn, id: Uuid, body_id: Uuid) -> Result<Option<ActionView>, DbError> {
+pub async fn view_for_body(
+    conn: &mut Conn,
+    id: Uuid,
+    body_id: Uuid,
+) -> Result<Option<ActionView>, DbError> {
     let rows: Vec<ActionView> = diesel::sql_query(
         "SELECT a.id, a.dms_number, a.external_id, a.action_type, a.action_date, a.received_at, \
                 a.late, c.receipt, f.state AS feed_state, f.dataset_seq, f.reason AS feed_reason, \

@@ -98,7 +98,11 @@ pub async fn add_credential(
     Ok(())
 }
 
-pub async fn revoke_credential(conn: &mut Conn, kind: CredentialKind, lookup: &str) -> Result<bool, DbError> {
+pub async fn revoke_credential(
+    conn: &mut Conn,
+    kind: CredentialKind,
+    lookup: &str,
+) -> Result<bool, DbError> {
     let n = diesel::update(
         credentials::table
             .filter(credentials::kind.eq(kind.as_str()))
@@ -129,7 +133,10 @@ pub async fn body_by_credential(
         .optional()?)
 }
 
-pub async fn body_by_edrpou(conn: &mut Conn, edrpou: &str) -> Result<Option<RegistrationBody>, DbError> {
+pub async fn body_by_edrpou(
+    conn: &mut Conn,
+    edrpou: &str,
+) -> Result<Option<RegistrationBody>, DbError> {
     Ok(registration_bodies::table
         .filter(registration_bodies::edrpou.eq(edrpou))
         .select(RegistrationBody::as_select())

@@ -68,8 +68,15 @@ impl Codifier {
     }
 
     /// An address must name a known settlement or city district inside the body's hromada.
-    pub fn check_address(&self, address: &Katottg, body_hromada: &str) -> Result<(), AddressProblem> {
-        let entry = self.entries.get(address.as_str()).ok_or(AddressProblem::Unknown)?;
+    pub fn check_address(
+        &self,
+        address: &Katottg,
+        body_hromada: &str,
+    ) -> Result<(), AddressProblem> {
+        let entry = self
+            .entries
+            .get(address.as_str())
+            .ok_or(AddressProblem::Unknown)?;
         if !ADDRESS_CATEGORIES.contains(&entry.category) {
             return Err(AddressProblem::NotASettlement);
         }

@@ -33,8 +33,7 @@ impl DbError {
                 _ => false,
             },
             DbError::Query(
-                DieselError::BrokenTransactionManager
-                | DieselError::RollbackErrorOnCommit { .. },
+                DieselError::BrokenTransactionManager | DieselError::RollbackErrorOnCommit { .. },
             ) => true,
             DbError::Query(_) => false,
         }

@@ -42,8 +42,8 @@ fn cell(row: &[Data], i: usize) -> String {
 
 /// Read the official codifier workbook into rows with parent and hromada resolved.
 pub fn read_workbook(path: &Path) -> Result<Vec<CodifierRow>, ImportError> {
-    let mut book: Xlsx<_> =
-        open_workbook(path).map_err(|e: calamine::XlsxError| ImportError::Workbook(e.to_string()))?;
+    let mut book: Xlsx<_> = open_workbook(path)
+        .map_err(|e: calamine::XlsxError| ImportError::Workbook(e.to_string()))?;
     let sheet = book
         .sheet_names()
         .first()
@@ -119,4 +119,3 @@ pub fn import(database_url: &str, rows: &[CodifierRow]) -> Result<usize, ImportE
     })
     .map_err(ImportError::from)
 }
-

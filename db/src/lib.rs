@@ -5,11 +5,11 @@ pub mod actions;
 pub mod audit;
 pub mod bodies;
 pub mod codifier;
-pub mod schema;
 pub mod error;
 pub mod import;
 pub mod migrations;
 pub mod pool;
+pub mod schema;
 
 pub use error::DbError;
 pub use pool::{connect, Conn, Pool};

@@ -124,7 +124,10 @@ pub enum CancelTarget {
 /// What the action is about: a person at an address, or an earlier action it cancels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    Person { person: PersonKeys, katottg: Katottg },
+    Person {
+        person: PersonKeys,
+        katottg: Katottg,
+    },
     Cancellation(CancelTarget),
 }
 
@@ -138,7 +141,7 @@ pub struct RegistrationAction {
 }
 
 fn id_error(pointer: &str, what: &str, e: &IdError) -> FieldError {
-    FieldError::new(pointer, e.code(), format!("{what} {e}"))
+    FieldError::new(pointer, e.code(), format!("{what}: {e}"))
 }
 
 impl RegistrationAction {
@@ -210,7 +213,11 @@ impl RegistrationAction {
     }
 }
 
-fn check_person(p: PersonDoc, action_date: NaiveDate, errors: &mut Vec<FieldError>) -> Option<PersonKeys> {
+fn check_person(
+    p: PersonDoc,
+    action_date: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<PersonKeys> {
     let before = errors.len();
     if p.birth_date > action_date {
         errors.push(FieldError::new(
@@ -254,7 +261,13 @@ fn check_person(p: PersonDoc, action_date: NaiveDate, errors: &mut Vec<FieldErro
         None => None,
     };
     let document = DocumentNumber::parse(p.document.kind, &p.document.number)
-        .map_err(|e| errors.push(id_error("/person/document/number", "the document number", &e)))
+        .map_err(|e| {
+            errors.push(id_error(
+                "/person/document/number",
+                "the document number",
+                &e,
+            ))
+        })
         .ok();
     if let Some(issued) = p.document.issued_on {
         if issued < p.birth_date {
@@ -302,7 +315,11 @@ mod tests {
     }
 
     fn codes(r: Result<RegistrationAction, Vec<FieldError>>) -> Vec<(String, String)> {
-        r.err().unwrap().into_iter().map(|e| (e.pointer, e.code)).collect()
+        r.err()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.pointer, e.code))
+            .collect()
     }
 
     #[test]
@@ -359,7 +376,9 @@ mod tests {
         d["person"].as_object_mut().unwrap().remove("unzr");
         let a = RegistrationAction::from_valid_document(&d, day("2026-11-20")).unwrap();
         match a.subject {
-            Subject::Person { person, .. } => assert_eq!(person.person_key(), "doc:id_card:004512876"),
+            Subject::Person { person, .. } => {
+                assert_eq!(person.person_key(), "doc:id_card:004512876")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -369,6 +388,9 @@ mod tests {
         let d = json!({"external_id": "c1", "action": {"type": "cancellation", "date": "2026-11-20"},
                        "cancels": {"dms_number": "DMS-2026-0000001", "reason": "помилка"}});
         let a = RegistrationAction::from_valid_document(&d, day("2026-11-20")).unwrap();
-        assert_eq!(a.subject, Subject::Cancellation(CancelTarget::DmsNumber("DMS-2026-0000001".into())));
+        assert_eq!(
+            a.subject,
+            Subject::Cancellation(CancelTarget::DmsNumber("DMS-2026-0000001".into()))
+        );
     }
 }

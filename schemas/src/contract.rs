@@ -22,7 +22,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(pointer: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        pointer: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         FieldError {
             pointer: pointer.into(),
             code: code.into(),
@@ -155,7 +159,13 @@ mod tests {
         pointers.dedup();
         assert_eq!(
             pointers,
-            ["/action/date", "/address/katottg", "/external_id", "/person/extra", "/person/surname"]
+            [
+                "/action/date",
+                "/address/katottg",
+                "/external_id",
+                "/person/extra",
+                "/person/surname"
+            ]
         );
         let text = serde_json::to_string(&errors).unwrap();
         assert!(!text.contains("Smith") && !text.contains("2026-02-30") && !text.contains("UA1\""));
@@ -169,8 +179,10 @@ mod tests {
             "action": {"type": "cancellation", "date": "2026-01-05"},
             "address": {"katottg": "UA68040470010096613", "building": "1"}
         }));
-        let got: Vec<(&str, &str)> =
-            errors.iter().map(|e| (e.pointer.as_str(), e.code.as_str())).collect();
+        let got: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.pointer.as_str(), e.code.as_str()))
+            .collect();
         assert_eq!(got, [("/address", "not_allowed"), ("/cancels", "required")]);
     }
 
@@ -188,11 +200,25 @@ mod tests {
                 "address": {"katottg": "UA68040470010096613", "building": "1"}})
         };
         let e = c.validate(&base("deregistration_of_residence", None));
-        assert_eq!(e, [FieldError::new("/action/ground", "required", "is required")]);
-        let e = c.validate(&base("registration_of_residence", Some(json!({"code": "death"}))));
+        assert_eq!(
+            e,
+            [FieldError::new("/action/ground", "required", "is required")]
+        );
+        let e = c.validate(&base(
+            "registration_of_residence",
+            Some(json!({"code": "death"})),
+        ));
         assert_eq!(e.len(), 1);
-        assert_eq!((e[0].pointer.as_str(), e[0].code.as_str()), ("/action/ground", "not_allowed"));
-        assert!(c.validate(&base("deregistration_of_stay", Some(json!({"code": "death"})))).is_empty());
+        assert_eq!(
+            (e[0].pointer.as_str(), e[0].code.as_str()),
+            ("/action/ground", "not_allowed")
+        );
+        assert!(c
+            .validate(&base(
+                "deregistration_of_stay",
+                Some(json!({"code": "death"}))
+            ))
+            .is_empty());
     }
 
     #[test]

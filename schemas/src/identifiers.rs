@@ -8,9 +8,9 @@ use std::fmt;
 /// Why an identifier was refused. `code()` is the stable machine-readable reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error("has the wrong format: {0}")]
+    #[error("wrong format ({0})")]
     Format(&'static str),
-    #[error("its check digit is wrong")]
+    #[error("wrong check digit")]
     CheckDigit,
     #[error("does not encode a real date")]
     ImpossibleDate,
@@ -202,7 +202,8 @@ impl DocumentType {
 
 /// Capital letters of the Ukrainian alphabet (series letters of passports and certificates).
 fn is_ukrainian_capital(c: char) -> bool {
-    matches!(c, 'А'..='Щ' | 'Ь' | 'Ю' | 'Я' | 'Ґ' | 'Є' | 'І' | 'Ї') && !matches!(c, 'Ы' | 'Ъ' | 'Э')
+    matches!(c, 'А'..='Щ' | 'Ь' | 'Ю' | 'Я' | 'Ґ' | 'Є' | 'І' | 'Ї')
+        && !matches!(c, 'Ы' | 'Ъ' | 'Э')
 }
 
 /// A Roman numeral from 1 to 39 in canonical form (birth certificate series prefix).
@@ -282,14 +283,26 @@ mod tests {
     fn unzr_vectors() {
         let u = Unzr::parse("19550212-01110").unwrap();
         assert_eq!(u.birth_date(), Some(date("1955-02-12")));
-        assert_eq!(Unzr::parse("19900315-12346").unwrap().birth_date(), Some(date("1990-03-15")));
+        assert_eq!(
+            Unzr::parse("19900315-12346").unwrap().birth_date(),
+            Some(date("1990-03-15"))
+        );
         assert_eq!(Unzr::parse("19550212-01111"), Err(IdError::CheckDigit));
         assert_eq!(Unzr::parse("19550212-01119"), Err(IdError::CheckDigit));
         // 1955-02-30 does not exist; the check digit is right (sum 108 → 8).
         assert_eq!(Unzr::parse("19550230-01118"), Err(IdError::ImpossibleDate));
-        assert!(matches!(Unzr::parse("1955021201110"), Err(IdError::Format(_))));
-        assert!(matches!(Unzr::parse("19550212-0111"), Err(IdError::Format(_))));
-        assert!(matches!(Unzr::parse("1955021a-01110"), Err(IdError::Format(_))));
+        assert!(matches!(
+            Unzr::parse("1955021201110"),
+            Err(IdError::Format(_))
+        ));
+        assert!(matches!(
+            Unzr::parse("19550212-0111"),
+            Err(IdError::Format(_))
+        ));
+        assert!(matches!(
+            Unzr::parse("1955021a-01110"),
+            Err(IdError::Format(_))
+        ));
     }
 
     #[test]
@@ -297,10 +310,19 @@ mod tests {
         let r = Rnokpp::parse("1759013776").unwrap();
         // 17590 days after 1899-12-31.
         assert_eq!(r.birth_date(), Some(date("1948-02-28")));
-        assert_eq!(Rnokpp::parse("3294631454").unwrap().birth_date(), Some(date("1990-03-15")));
+        assert_eq!(
+            Rnokpp::parse("3294631454").unwrap().birth_date(),
+            Some(date("1990-03-15"))
+        );
         assert_eq!(Rnokpp::parse("1759013777"), Err(IdError::CheckDigit));
-        assert!(matches!(Rnokpp::parse("175901377"), Err(IdError::Format(_))));
-        assert!(matches!(Rnokpp::parse("17590137760"), Err(IdError::Format(_))));
+        assert!(matches!(
+            Rnokpp::parse("175901377"),
+            Err(IdError::Format(_))
+        ));
+        assert!(matches!(
+            Rnokpp::parse("17590137760"),
+            Err(IdError::Format(_))
+        ));
         // Day 1 is 1900-01-01.
         let first = (0..10)
             .map(|c| format!("000010000{c}"))
@@ -364,8 +386,14 @@ mod tests {
         use DocumentType::*;
         assert!(DocumentNumber::parse(PassportBooklet, "НВ123456").is_ok());
         assert!(DocumentNumber::parse(PassportBooklet, "ЇҐ000001").is_ok());
-        assert!(DocumentNumber::parse(PassportBooklet, "HB123456").is_err(), "Latin letters");
-        assert!(DocumentNumber::parse(PassportBooklet, "ЫЭ123456").is_err(), "not Ukrainian");
+        assert!(
+            DocumentNumber::parse(PassportBooklet, "HB123456").is_err(),
+            "Latin letters"
+        );
+        assert!(
+            DocumentNumber::parse(PassportBooklet, "ЫЭ123456").is_err(),
+            "not Ukrainian"
+        );
         assert!(DocumentNumber::parse(PassportBooklet, "НВ12345").is_err());
         assert!(DocumentNumber::parse(IdCard, "004512876").is_ok());
         assert!(DocumentNumber::parse(IdCard, "00451287").is_err());

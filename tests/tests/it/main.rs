@@ -1,0 +1,13 @@
+//! End-to-end tests of the DMS service: real PostgreSQL (a fresh database per test), real HTTP on
+//! 127.0.0.1:0. Run them with `ops/test`, which prepares the template database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cancellation;
+mod channels;
+mod idempotency;
+mod intake;
+mod operations;
+mod resilience;
+mod support;
+mod validation;

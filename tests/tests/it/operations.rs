@@ -1,0 +1,114 @@
+//! Health, readiness, metrics, and the committed OpenAPI document.
+
+use dms_tests::{person_action, spawn_app};
+use serde_json::Value;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = spawn_app().await;
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: Value = ready.json().await.unwrap();
+    for check in ["database", "migrations_current", "codifier", "signing_key"] {
+        assert_eq!(ready["checks"][check], true, "{check}");
+    }
+    assert_eq!(
+        app.submit(&person_action("registration_of_stay", 1))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.submit_bytes(&app.token, b"{".to_vec()).await.status(),
+        400
+    );
+    let res = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["x-request-id"].to_str().unwrap().len() >= 16);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(r#"dms_actions_stored_total{type="registration_of_stay"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"dms_http_requests_total{method="POST",route="/v1/registration-actions",status="201"} 1"#), "{text}");
+    assert!(text.contains(r#"dms_http_requests_total{method="POST",route="/v1/registration-actions",status="400"} 1"#), "{text}");
+    assert!(
+        text.contains("dms_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problem_json_404() {
+    let app = spawn_app().await;
+    let res = app
+        .http
+        .get(format!("{}/v2/nothing", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn the_request_id_is_taken_from_the_client_when_sane() {
+    let app = spawn_app().await;
+    let res = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let res = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "bad id\t")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "bad id\t");
+}
+
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../api/openapi.json"))
+            .expect("api/openapi.json is committed");
+    let generated = dms_api::openapi::document_text();
+    assert!(
+        committed == generated,
+        "api/openapi.json is stale: regenerate it with `cargo run -p dms-api -- openapi > api/openapi.json`"
+    );
+    let doc: Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    let body = &doc["paths"]["/v1/registration-actions"]["post"]["requestBody"]["content"]
+        ["application/json"];
+    assert_eq!(
+        body["schema"]["$ref"],
+        "#/components/schemas/RegistrationAction"
+    );
+    assert_eq!(body["examples"].as_object().unwrap().len(), 7);
+    assert!(
+        !generated.contains("#/$defs/"),
+        "every internal reference resolves inside the document"
+    );
+}

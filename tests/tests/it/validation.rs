@@ -1,0 +1,159 @@
+//! Bad input gets a specific problem+json — every fault with its JSON Pointer, no personal data
+//! echoed — and changes nothing.
+
+use dms_tests::{person_action, spawn_app, TestApp, LVIV_HROMADA};
+use serde_json::{json, Value};
+
+async fn refused(app: &TestApp, doc: &Value) -> (u16, Value) {
+    let res = app.submit(doc).await;
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    (status, res.json().await.unwrap())
+}
+
+fn assert_no_personal_data(problem: &Value) {
+    let text = problem.to_string();
+    for pd in [
+        "Шевченко",
+        "Олена",
+        "19900315",
+        "3294631454",
+        "004512876",
+        "Проскурівська",
+    ] {
+        assert!(
+            !text.contains(pd),
+            "problem echoes personal data {pd}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn schema_errors_are_all_reported_at_once() {
+    let app = spawn_app().await;
+    let mut doc = person_action("registration_of_residence", 1);
+    doc["person"]["surname"] = "Shevchenko".into();
+    doc["person"]["birth_date"] = "1990-02-30".into();
+    doc["person"]["document"]
+        .as_object_mut()
+        .unwrap()
+        .remove("type");
+    doc["person"]["nickname"] = "x".into();
+    doc["address"]["katottg"] = "UA680404700".into();
+    doc["action"]["type"] = "registration_of_residense".into();
+    doc["cancels"] = json!({"dms_number": "DMS-2026-0000001", "reason": "x"});
+    let (status, problem) = refused(&app, &doc).await;
+    assert_eq!(status, 422);
+    assert_no_personal_data(&problem);
+    insta::assert_json_snapshot!("schema_violation", problem);
+    assert_eq!(app.count("registration_actions").await, 0);
+    assert_eq!(app.count("persons").await, 0);
+}
+
+#[tokio::test]
+async fn identifiers_and_cross_checks_are_validated() {
+    let app = spawn_app().await;
+    let mut doc = person_action("registration_of_residence", 1);
+    doc["person"]["unzr"] = "19900315-12345".into(); // wrong check digit
+    doc["person"]["rnokpp"] = "1759013776".into(); // valid, but born 1948-02-28
+    doc["person"]["document"] = json!({"type": "passport_booklet", "number": "HB123456"}); // Latin letters
+    let (status, problem) = refused(&app, &doc).await;
+    assert_eq!(status, 422);
+    assert_no_personal_data(&problem);
+    insta::assert_json_snapshot!("validation_failed_identifiers", problem);
+
+    let mut doc = person_action("registration_of_residence", 2);
+    doc["person"]["unzr"] = "19550212-01110".into(); // valid, but another birth date
+    doc["action"]["date"] = dms_tests::kyiv_day(2).into();
+    let (_, problem) = refused(&app, &doc).await;
+    let got: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("/action/date", "in_future"),
+            ("/person/unzr", "birth_date_mismatch")
+        ]
+    );
+    assert_eq!(app.count("registration_actions").await, 0);
+}
+
+#[tokio::test]
+async fn the_address_must_be_a_known_settlement_inside_the_callers_hromada() {
+    let app = spawn_app().await;
+    let cases = [
+        ("UA68040470010096614", "katottg_unknown"),
+        // The hromada itself is not a settlement.
+        ("UA68040470000053519", "katottg_not_settlement"),
+        // Lviv hromada's city is outside Khmelnytskyi's hromada.
+        (LVIV_HROMADA, "katottg_not_settlement"),
+        ("UA46060250010015970", "address_outside_hromada"),
+    ];
+    for (i, (code, expected)) in cases.into_iter().enumerate() {
+        let mut doc = person_action("declaration_of_residence", i as u32);
+        doc["address"]["katottg"] = code.into();
+        let (status, problem) = refused(&app, &doc).await;
+        assert_eq!(status, 422, "{code}");
+        assert_eq!(problem["code"], "validation_failed");
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/address/katottg",
+            "{code}"
+        );
+        assert_eq!(problem["errors"][0]["code"], expected, "{code}");
+    }
+    // A village of the Khmelnytskyi hromada is inside.
+    let mut doc = person_action("declaration_of_residence", 99);
+    doc["address"]["katottg"] = "UA68040470020031437".into();
+    assert_eq!(app.submit(&doc).await.status(), 201);
+    assert_eq!(app.count("registration_actions").await, 1);
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_clean_problems() {
+    let app = spawn_app().await;
+    let post = |body: Vec<u8>, ctype: &'static str| {
+        app.http
+            .post(format!("{}/v1/registration-actions", app.url))
+            .bearer_auth(&app.token)
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+    };
+    let res = post(b"{\"external_id\": \"x\",".to_vec(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "malformed_json");
+    let res = post(
+        b"{\"external_id\": \"\xff\xfe\"}".to_vec(),
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = post(b"<xml/>".to_vec(), "text/xml").await.unwrap();
+    assert_eq!(res.status(), 415);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "unsupported_media_type");
+    let huge = format!("{{\"external_id\": \"{}\"}}", "a".repeat(256 * 1024));
+    let res = post(huge.into_bytes(), "application/json").await.unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "payload_too_large");
+    let res = post(b"[1,2,3]".to_vec(), "application/json").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let res = post(nested.into_bytes(), "application/json").await.unwrap();
+    assert_eq!(
+        res.status(),
+        400,
+        "nesting beyond serde_json's recursion limit"
+    );
+    assert_eq!(app.count("registration_actions").await, 0);
+}
