@@ -114,9 +114,16 @@ enum Command {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The PostgreSQL client logs statement parameters (personal data) at debug level: never
+    // let that through, whatever RUST_LOG says.
+    let filter = ["tokio_postgres=warn", "diesel=warn", "diesel_async=warn"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, d| f.add_directive(d));
     tracing_subscriber::fmt()
         .json()
         .with_current_span(true)
+        .with_span_list(false)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();

@@ -7,6 +7,7 @@ mod cancellation;
 mod channels;
 mod idempotency;
 mod intake;
+mod logs;
 mod operations;
 mod resilience;
 mod support;
