@@ -4,8 +4,8 @@
 //! Guarantees:
 //! - one transaction writes the action, its person, its feed item, its audit row and its
 //!   confirmation; nothing is visible unless all of it is;
-//! - DMS numbers are gap-free per year: the counter row is locked by the transaction and given
-//!   back by a rollback;
+//! - DMS numbers are unique per year and taken last, after every check, so that concurrent
+//!   submissions never wait for one another;
 //! - `(registration_body_id, external_id)` is the idempotency key: a retry, even a concurrent
 //!   one, gets the stored receipt, never a second action.
 
@@ -222,17 +222,22 @@ pub async fn record(
                 }
                 (None, None) => return Err(Abort::Db(DieselError::NotFound)),
             };
+            // Concurrent submissions under one key queue here; the later ones then see the
+            // committed action and replay it without taking a DMS number.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<Text, _>(format!("{}/{}", new.registration_body_id, new.external_id))
+                .execute(conn)
+                .await?;
+            if existing_in_tx(conn, new).await? {
+                return Err(Abort::Duplicate);
+            }
             let number: Option<NumberRow> = diesel::sql_query(
-                "WITH n AS ( \
-                   INSERT INTO dms_number_counters AS c (year, last) VALUES ($1, 1) \
-                   ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last) \
-                 INSERT INTO registration_actions (id, registration_body_id, external_id, \
+                "INSERT INTO registration_actions (id, registration_body_id, external_id, \
                    action_type, action_date, person_id, katottg, cancels_action_id, body, \
                    body_sha256, schema_version, received_at, dms_number, late, channel, \
                    transport_client, transport_query_id, transport_user_id, request_id) \
-                 SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                   'DMS-' || $1 || '-' || lpad(n.last::text, 7, '0'), $14, $15, $16, $17, $18, $19 \
-                 FROM n \
+                 VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                   next_dms_number($1), $14, $15, $16, $17, $18, $19) \
                  ON CONFLICT (registration_body_id, external_id) DO NOTHING \
                  RETURNING dms_number",
             )
@@ -311,6 +316,24 @@ pub async fn record(
             .ok_or_else(|| DbError::Query(DieselError::NotFound)),
         Err(Abort::Db(e)) => Err(DbError::Query(e)),
     }
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
+async fn existing_in_tx(conn: &mut Conn, new: &NewAction) -> Result<bool, DieselError> {
+    let row: Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM registration_actions \
+                        WHERE registration_body_id = $1 AND external_id = $2) AS found",
+    )
+    .bind::<SqlUuid, _>(new.registration_body_id)
+    .bind::<Text, _>(&new.external_id)
+    .get_result(conn)
+    .await?;
+    Ok(row.found)
 }
 
 async fn resolve_target(

@@ -42,12 +42,21 @@ CREATE TABLE credentials (
   UNIQUE (kind, lookup)
 );
 
--- Gap-free DMS numbers per year: the row is locked by the transaction that takes a number, so a
--- rolled-back transaction gives its number back.
-CREATE TABLE dms_number_counters (
-  year  integer PRIMARY KEY,
-  last  bigint NOT NULL
-);
+-- DMS numbers: one sequence per year, so numbers restart every year and never repeat. A sequence
+-- is not rolled back, so numbers are taken only after every check has passed: a gap means a
+-- transaction failed after taking its number (a crash, a lost connection), never a lost action.
+-- (A gap-free counter row would serialise every commit behind one lock.)
+DO $$
+BEGIN
+  FOR y IN 2022..2100 LOOP
+    EXECUTE format('CREATE SEQUENCE dms_number_%s AS bigint MINVALUE 1', y);
+  END LOOP;
+END
+$$;
+
+CREATE FUNCTION next_dms_number(y integer) RETURNS text LANGUAGE sql AS $$
+  SELECT 'DMS-' || y || '-' || lpad(nextval(format('dms_number_%s', y)::regclass)::text, 7, '0')
+$$;
 
 CREATE TABLE persons (
   id              uuid PRIMARY KEY,
