@@ -1,10 +1,8 @@
 -- The SQL the intake handler performs for one new submission (ops/bench intake runs it with
--- pgbench as the baseline): authenticate, look for an earlier submission, then one transaction.
+-- pgbench as the baseline): authenticate, then one transaction. The service pipelines
+-- independent statements; pgbench sends them one by one (it cannot \gset inside a pipeline).
 \set n random(1, 2000000000)
 SELECT b.id, b.edrpou, b.name, b.hromada_katottg, b.status, b.created_at FROM credentials c JOIN registration_bodies b ON b.id = c.registration_body_id WHERE c.kind = 'token' AND c.lookup = :lookup::text AND c.revoked_at IS NULL LIMIT 1;
-SELECT a.id, a.dms_number, a.received_at, a.late, c.receipt, (a.body_sha256 = sha256(convert_to(:n::text, 'UTF8')) OR a.body = '{"external_id":"x","action":{"type":"declaration_of_residence","date":"2026-11-22"},"person":{"unzr":"19900315-12346","rnokpp":"3294631454","surname":"Шевченко","given_name":"Олена","patronymic":"Петрівна","birth_date":"1990-03-15","sex":"female","document":{"type":"id_card","number":"004512876"}},"address":{"katottg":"UA68040470010096613","street":"вулиця Проскурівська","building":"12","apartment":"5","postal_code":"29000"}}'::jsonb) AS same_body
-  FROM registration_actions a JOIN confirmations c ON c.action_id = a.id
-  WHERE a.registration_body_id = :body_id::uuid AND a.external_id = 'pgb-' || :client_id::text || '-' || :n::text;
 BEGIN;
 INSERT INTO persons (id, person_key, unzr) VALUES (gen_random_uuid(), 'pgbench-person-' || :n::text, NULL)
   ON CONFLICT (person_key) DO UPDATE SET updated_at = now() RETURNING id AS person_id, register_entry \gset
@@ -15,8 +13,8 @@ INSERT INTO registration_actions (id, registration_body_id, external_id, action_
     '{"external_id":"x","action":{"type":"declaration_of_residence","date":"2026-11-22"},"person":{"unzr":"19900315-12346","rnokpp":"3294631454","surname":"Шевченко","given_name":"Олена","patronymic":"Петрівна","birth_date":"1990-03-15","sex":"female","document":{"type":"id_card","number":"004512876"}},"address":{"katottg":"UA68040470010096613","street":"вулиця Проскурівська","building":"12","apartment":"5","postal_code":"29000"}}'::jsonb,
     sha256(convert_to(:n::text, 'UTF8')), 'registration-action.v1', now(), next_dms_number(:year::int), false, 'token', NULL, NULL, NULL, 'pgbench')
   ON CONFLICT (registration_body_id, external_id) DO NOTHING RETURNING id AS action_id, dms_number \gset
-WITH c AS (INSERT INTO confirmations (action_id, kid, receipt) VALUES (:action_id::uuid, 'dms-bench', repeat('x', 1100))),
-     f AS (INSERT INTO feed_items (action_id, person_id, state) VALUES (:action_id::uuid, :person_id::uuid, 'held'))
+INSERT INTO confirmations (action_id, kid, receipt) VALUES (:action_id::uuid, 'dms-bench', repeat('x', 1100));
+INSERT INTO feed_items (action_id, person_id, state) VALUES (:action_id::uuid, :person_id::uuid, 'held');
 INSERT INTO audit_log (actor_kind, actor_id, channel, event, target, request_id, details)
   VALUES ('registration_body', :body_id::text, 'token', 'registration_action.create', :action_id::text, 'pgbench', jsonb_build_object('dms_number', :dms_number::text, 'action_type', 'declaration_of_residence'));
 COMMIT;

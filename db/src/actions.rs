@@ -12,12 +12,11 @@
 use crate::error::unique_violation_on;
 use crate::{Conn, DbError};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{
-    Bool, Bytea, Date, Int4, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
+use diesel::sql_types::{Bool, Date, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 /// How the action reached us.
@@ -116,64 +115,65 @@ pub enum Recorded {
     Cancel(CancelProblem),
 }
 
-#[derive(QueryableByName)]
-struct ExistingRow {
-    #[diesel(embed)]
-    stored: Stored,
-    #[diesel(sql_type = Bool)]
-    same_body: bool,
+mod sql {
+    diesel::define_sql_function! {
+        /// Transaction-scoped advisory lock (returns void; only ever executed).
+        fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Integer;
+    }
+    diesel::define_sql_function! {
+        fn hashtextextended(t: diesel::sql_types::Text, seed: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+    }
+    diesel::define_sql_function! {
+        /// The next DMS number of a year (migrations: one sequence per year).
+        fn next_dms_number(year: diesel::sql_types::Integer) -> diesel::sql_types::Text;
+    }
 }
 
 /// Look up an earlier submission under the same key, comparing bodies by exact bytes or, failing
 /// that, by JSON equality (a client that re-serialises the same document is not punished).
 async fn existing(conn: &mut Conn, new: &NewAction) -> Result<Option<Recorded>, DieselError> {
-    let rows: Vec<ExistingRow> = diesel::sql_query(
-        "SELECT a.id, a.dms_number, a.received_at, a.late, c.receipt, \
-                (a.body_sha256 = $3 OR a.body = $4) AS same_body \
-         FROM registration_actions a JOIN confirmations c ON c.action_id = a.id \
-         WHERE a.registration_body_id = $1 AND a.external_id = $2",
+    use crate::schema::{confirmations as c, registration_actions as a};
+    let row: Option<(Uuid, String, DateTime<Utc>, bool, String, bool)> = a::table
+        .inner_join(c::table)
+        .filter(a::registration_body_id.eq(new.registration_body_id))
+        .filter(a::external_id.eq(&new.external_id))
+        .select((
+            a::id,
+            a::dms_number,
+            a::received_at,
+            a::late,
+            c::receipt,
+            a::body_sha256
+                .eq(&new.body_sha256[..])
+                .or(a::body.eq(&new.body)),
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(
+        row.map(|(id, dms_number, received_at, late, receipt, same_body)| {
+            if same_body {
+                Recorded::Replayed(Stored {
+                    id,
+                    dms_number,
+                    received_at,
+                    late,
+                    receipt,
+                })
+            } else {
+                Recorded::KeyReused
+            }
+        }),
     )
-    .bind::<SqlUuid, _>(new.registration_body_id)
-    .bind::<Text, _>(&new.external_id)
-    .bind::<Bytea, _>(&new.body_sha256[..])
-    .bind::<Jsonb, _>(&new.body)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().next().map(|r| {
-        if r.same_body {
-            Recorded::Replayed(r.stored)
-        } else {
-            Recorded::KeyReused
-        }
-    }))
 }
 
-#[derive(QueryableByName)]
-struct TargetRow {
-    #[diesel(sql_type = SqlUuid)]
+/// id, action type, person, person's register entry, already cancelled.
+type TargetRow = (Uuid, String, Option<Uuid>, Option<bool>, bool);
+
+struct Target {
     id: Uuid,
-    #[diesel(sql_type = Text)]
-    action_type: String,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
     person_id: Option<Uuid>,
-    #[diesel(sql_type = Bool)]
-    cancelled: bool,
-    #[diesel(sql_type = Bool)]
     register_entry: bool,
-}
-
-#[derive(QueryableByName)]
-struct PersonRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Bool)]
-    register_entry: bool,
-}
-
-#[derive(QueryableByName)]
-struct NumberRow {
-    #[diesel(sql_type = Text)]
-    dms_number: String,
 }
 
 enum Abort {
@@ -192,112 +192,130 @@ const CANCELS_UNIQUE: &str = "registration_actions_cancels_action_id_key";
 
 /// Store and confirm an action. `sign` builds the receipt from the facts assigned inside the
 /// transaction; the receipt is committed with the action before anyone sees it.
+///
+/// Statements that do not depend on one another are pipelined (sent together, executed in
+/// order), and every statement is a cacheable prepared statement.
 pub async fn record(
     conn: &mut Conn,
     new: &NewAction,
     sign: &(dyn Fn(&Assigned<'_>) -> SignedReceipt + Sync),
 ) -> Result<Recorded, DbError> {
-    if let Some(found) = existing(conn, new).await? {
-        return Ok(found);
-    }
+    use crate::schema::{audit_log, confirmations, feed_items, persons, registration_actions as a};
     let outcome = conn
         .transaction(async |conn| -> Result<Stored, Abort> {
+            let shared: &AsyncPgConnection = conn;
+            // Concurrent submissions under one key queue on the lock; the later ones then see
+            // the committed action (each statement takes a fresh snapshot) and replay it.
+            let key = format!("{}/{}", new.registration_body_id, new.external_id);
+            let lock = diesel::select(sql::pg_advisory_xact_lock(sql::hashtextextended(key, 0i64)))
+                .execute(&mut &*shared);
+            let taken = diesel::select(diesel::dsl::exists(
+                a::table
+                    .filter(a::registration_body_id.eq(new.registration_body_id))
+                    .filter(a::external_id.eq(&new.external_id)),
+            ))
+            .get_result::<bool>(&mut &*shared);
             let (person_id, register_entry, cancels_action_id) = match (&new.person, &new.cancels) {
                 (Some((key, unzr)), _) => {
-                    let p: PersonRow = diesel::sql_query(
-                        "INSERT INTO persons (id, person_key, unzr) VALUES ($1, $2, $3) \
-                         ON CONFLICT (person_key) DO UPDATE SET updated_at = now() \
-                         RETURNING id, register_entry",
-                    )
-                    .bind::<SqlUuid, _>(Uuid::now_v7())
-                    .bind::<Text, _>(key)
-                    .bind::<Nullable<Text>, _>(unzr.as_deref())
-                    .get_result(conn)
-                    .await?;
-                    (Some(p.id), p.register_entry, None)
+                    let upsert = diesel::insert_into(persons::table)
+                        .values((
+                            persons::id.eq(Uuid::now_v7()),
+                            persons::person_key.eq(key),
+                            persons::unzr.eq(unzr.as_deref()),
+                        ))
+                        .on_conflict(persons::person_key)
+                        .do_update()
+                        .set(persons::updated_at.eq(diesel::dsl::now))
+                        .returning((persons::id, persons::register_entry))
+                        .get_result::<(Uuid, bool)>(&mut &*shared);
+                    let (_, taken, (id, entry)) = futures_util::try_join!(lock, taken, upsert)?;
+                    if taken {
+                        return Err(Abort::Duplicate);
+                    }
+                    (Some(id), entry, None)
                 }
                 (None, Some(target)) => {
-                    let t = resolve_target(conn, new.registration_body_id, target).await?;
+                    let resolve = resolve_target(shared, new.registration_body_id, target);
+                    let (_, taken, resolved) = futures_util::try_join!(lock, taken, resolve)?;
+                    if taken {
+                        return Err(Abort::Duplicate);
+                    }
+                    let t = resolved.map_err(Abort::Cancel)?;
                     (t.person_id, t.register_entry, Some(t.id))
                 }
                 (None, None) => return Err(Abort::Db(DieselError::NotFound)),
             };
-            // Concurrent submissions under one key queue here; the later ones then see the
-            // committed action and replay it without taking a DMS number.
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<Text, _>(format!("{}/{}", new.registration_body_id, new.external_id))
-                .execute(conn)
-                .await?;
-            if existing_in_tx(conn, new).await? {
-                return Err(Abort::Duplicate);
-            }
-            let number: Option<NumberRow> = diesel::sql_query(
-                "INSERT INTO registration_actions (id, registration_body_id, external_id, \
-                   action_type, action_date, person_id, katottg, cancels_action_id, body, \
-                   body_sha256, schema_version, received_at, dms_number, late, channel, \
-                   transport_client, transport_query_id, transport_user_id, request_id) \
-                 VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                   next_dms_number($1), $14, $15, $16, $17, $18, $19) \
-                 ON CONFLICT (registration_body_id, external_id) DO NOTHING \
-                 RETURNING dms_number",
-            )
-            .bind::<Int4, _>(new.number_year)
-            .bind::<SqlUuid, _>(new.id)
-            .bind::<SqlUuid, _>(new.registration_body_id)
-            .bind::<Text, _>(&new.external_id)
-            .bind::<Text, _>(&new.action_type)
-            .bind::<Date, _>(new.action_date)
-            .bind::<Nullable<SqlUuid>, _>(if new.person.is_some() { person_id } else { None })
-            .bind::<Nullable<Text>, _>(new.katottg.as_deref())
-            .bind::<Nullable<SqlUuid>, _>(cancels_action_id)
-            .bind::<Jsonb, _>(&new.body)
-            .bind::<Bytea, _>(&new.body_sha256[..])
-            .bind::<Text, _>(&new.schema_version)
-            .bind::<Timestamptz, _>(new.received_at)
-            .bind::<Bool, _>(new.late)
-            .bind::<Text, _>(&new.transport.channel)
-            .bind::<Nullable<Text>, _>(new.transport.client.as_deref())
-            .bind::<Nullable<Text>, _>(new.transport.query_id.as_deref())
-            .bind::<Nullable<Text>, _>(new.transport.user_id.as_deref())
-            .bind::<Text, _>(&new.request_id)
-            .get_result(conn)
-            .await
-            .map(Some)
-            .or_else(|e| match e {
-                DieselError::NotFound => Ok(None),
-                e if unique_violation_on(&e, CANCELS_UNIQUE) => {
-                    Err(Abort::Cancel(CancelProblem::AlreadyCancelled))
-                }
-                e => Err(Abort::Db(e)),
-            })?;
-            let Some(NumberRow { dms_number }) = number else {
-                return Err(Abort::Duplicate);
-            };
+            let dms_number: String = diesel::insert_into(a::table)
+                .values((
+                    a::id.eq(new.id),
+                    a::registration_body_id.eq(new.registration_body_id),
+                    a::external_id.eq(&new.external_id),
+                    a::action_type.eq(&new.action_type),
+                    a::action_date.eq(new.action_date),
+                    a::person_id.eq(if new.person.is_some() {
+                        person_id
+                    } else {
+                        None
+                    }),
+                    a::katottg.eq(new.katottg.as_deref()),
+                    a::cancels_action_id.eq(cancels_action_id),
+                    a::body.eq(&new.body),
+                    a::body_sha256.eq(&new.body_sha256[..]),
+                    a::schema_version.eq(&new.schema_version),
+                    a::received_at.eq(new.received_at),
+                    a::dms_number.eq(sql::next_dms_number(new.number_year)),
+                    a::late.eq(new.late),
+                    a::channel.eq(&new.transport.channel),
+                    a::transport_client.eq(new.transport.client.as_deref()),
+                    a::transport_query_id.eq(new.transport.query_id.as_deref()),
+                    a::transport_user_id.eq(new.transport.user_id.as_deref()),
+                    a::request_id.eq(&new.request_id),
+                ))
+                .returning(a::dms_number)
+                .get_result(conn)
+                .await
+                .map_err(|e| {
+                    if unique_violation_on(&e, CANCELS_UNIQUE) {
+                        Abort::Cancel(CancelProblem::AlreadyCancelled)
+                    } else {
+                        Abort::Db(e)
+                    }
+                })?;
             let receipt = sign(&Assigned {
                 action: new,
                 dms_number: &dms_number,
                 cancels_action_id,
             });
-            let feed_state = if register_entry { "pending" } else { "held" };
-            diesel::sql_query(
-                "WITH c AS (INSERT INTO confirmations (action_id, kid, receipt) VALUES ($1, $2, $3)), \
-                      f AS (INSERT INTO feed_items (action_id, person_id, state) VALUES ($1, $4, $5)) \
-                 INSERT INTO audit_log (actor_kind, actor_id, channel, event, target, request_id, details) \
-                 VALUES ('registration_body', $6::text, $7, 'registration_action.create', $1::text, $8, \
-                         jsonb_build_object('dms_number', $9::text, 'action_type', $10::text))",
-            )
-            .bind::<SqlUuid, _>(new.id)
-            .bind::<Text, _>(&receipt.kid)
-            .bind::<Text, _>(&receipt.jws)
-            .bind::<Nullable<SqlUuid>, _>(person_id)
-            .bind::<Text, _>(feed_state)
-            .bind::<Text, _>(new.registration_body_id.to_string())
-            .bind::<Text, _>(&new.transport.channel)
-            .bind::<Text, _>(&new.request_id)
-            .bind::<Text, _>(&dms_number)
-            .bind::<Text, _>(&new.action_type)
-            .execute(conn)
-            .await?;
+            let shared: &AsyncPgConnection = conn;
+            let confirmation = diesel::insert_into(confirmations::table)
+                .values((
+                    confirmations::action_id.eq(new.id),
+                    confirmations::kid.eq(&receipt.kid),
+                    confirmations::receipt.eq(&receipt.jws),
+                ))
+                .execute(&mut &*shared);
+            let feed = diesel::insert_into(feed_items::table)
+                .values((
+                    feed_items::action_id.eq(new.id),
+                    feed_items::person_id.eq(person_id),
+                    feed_items::state.eq(if register_entry { "pending" } else { "held" }),
+                ))
+                .execute(&mut &*shared);
+            let audit = diesel::insert_into(audit_log::table)
+                .values((
+                    audit_log::actor_kind.eq("registration_body"),
+                    audit_log::actor_id.eq(new.registration_body_id.to_string()),
+                    audit_log::channel.eq(&new.transport.channel),
+                    audit_log::event.eq("registration_action.create"),
+                    audit_log::target.eq(new.id.to_string()),
+                    audit_log::request_id.eq(&new.request_id),
+                    audit_log::details.eq(serde_json::json!({
+                        "dms_number": dms_number,
+                        "action_type": new.action_type,
+                    })),
+                ))
+                .execute(&mut &*shared);
+            futures_util::try_join!(confirmation, feed, audit)?;
             Ok(Stored {
                 id: new.id,
                 dms_number,
@@ -310,7 +328,7 @@ pub async fn record(
     match outcome {
         Ok(stored) => Ok(Recorded::Created(stored)),
         Err(Abort::Cancel(p)) => Ok(Recorded::Cancel(p)),
-        // Lost the race to a concurrent submission of the same key: answer with its receipt.
+        // Already stored under this key (a retry, or a concurrent duplicate that won).
         Err(Abort::Duplicate) => existing(conn, new)
             .await?
             .ok_or_else(|| DbError::Query(DieselError::NotFound)),
@@ -318,55 +336,46 @@ pub async fn record(
     }
 }
 
-#[derive(QueryableByName)]
-struct Found {
-    #[diesel(sql_type = Bool)]
-    found: bool,
-}
-
-async fn existing_in_tx(conn: &mut Conn, new: &NewAction) -> Result<bool, DieselError> {
-    let row: Found = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM registration_actions \
-                        WHERE registration_body_id = $1 AND external_id = $2) AS found",
-    )
-    .bind::<SqlUuid, _>(new.registration_body_id)
-    .bind::<Text, _>(&new.external_id)
-    .get_result(conn)
-    .await?;
-    Ok(row.found)
-}
-
+/// Resolve a cancellation's target among the caller's own actions.
 async fn resolve_target(
-    conn: &mut Conn,
+    conn: &AsyncPgConnection,
     body_id: Uuid,
     target: &CancelRef,
-) -> Result<TargetRow, Abort> {
-    let (by_number, by_id) = match target {
-        CancelRef::DmsNumber(n) => (Some(n.as_str()), None),
-        CancelRef::ActionId(id) => (None, Some(*id)),
+) -> Result<Result<Target, CancelProblem>, DieselError> {
+    use crate::schema::{persons, registration_actions as a};
+    let cancelled_by = diesel::alias!(crate::schema::registration_actions as cancelled_by);
+    let query = a::table
+        .left_join(persons::table)
+        .filter(a::registration_body_id.eq(body_id))
+        .select((
+            a::id,
+            a::action_type,
+            a::person_id,
+            persons::register_entry.nullable(),
+            diesel::dsl::exists(
+                cancelled_by.filter(
+                    cancelled_by
+                        .field(a::cancels_action_id)
+                        .eq(a::id.nullable()),
+                ),
+            ),
+        ))
+        .into_boxed();
+    let query = match target {
+        CancelRef::DmsNumber(n) => query.filter(a::dms_number.eq(n.clone())),
+        CancelRef::ActionId(id) => query.filter(a::id.eq(*id)),
     };
-    let row: Option<TargetRow> = diesel::sql_query(
-        "SELECT a.id, a.action_type, a.person_id, \
-                EXISTS (SELECT 1 FROM registration_actions x WHERE x.cancels_action_id = a.id) AS cancelled, \
-                COALESCE(p.register_entry, false) AS register_entry \
-         FROM registration_actions a LEFT JOIN persons p ON p.id = a.person_id \
-         WHERE a.registration_body_id = $1 AND (a.dms_number = $2 OR a.id = $3)",
-    )
-    .bind::<SqlUuid, _>(body_id)
-    .bind::<Nullable<Text>, _>(by_number)
-    .bind::<Nullable<SqlUuid>, _>(by_id)
-    .load(conn)
-    .await?
-    .into_iter()
-    .next();
-    let t = row.ok_or(Abort::Cancel(CancelProblem::NotFound))?;
-    if t.action_type == "cancellation" {
-        return Err(Abort::Cancel(CancelProblem::IsCancellation));
-    }
-    if t.cancelled {
-        return Err(Abort::Cancel(CancelProblem::AlreadyCancelled));
-    }
-    Ok(t)
+    let row: Option<TargetRow> = query.first(&mut &*conn).await.optional()?;
+    Ok(match row {
+        None => Err(CancelProblem::NotFound),
+        Some((_, kind, ..)) if kind == "cancellation" => Err(CancelProblem::IsCancellation),
+        Some((.., true)) => Err(CancelProblem::AlreadyCancelled),
+        Some((id, _, person_id, entry, false)) => Ok(Target {
+            id,
+            person_id,
+            register_entry: entry.unwrap_or(false),
+        }),
+    })
 }
 
 /// An action as its own registration body may see it (no personal data).

@@ -58,5 +58,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    persons (id) {
+        id -> Uuid,
+        person_key -> Text,
+        unzr -> Nullable<Text>,
+        register_entry -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    registration_actions (id) {
+        id -> Uuid,
+        registration_body_id -> Uuid,
+        external_id -> Text,
+        action_type -> Text,
+        action_date -> Date,
+        person_id -> Nullable<Uuid>,
+        katottg -> Nullable<Text>,
+        cancels_action_id -> Nullable<Uuid>,
+        body -> Jsonb,
+        body_sha256 -> Bytea,
+        schema_version -> Text,
+        received_at -> Timestamptz,
+        dms_number -> Text,
+        late -> Bool,
+        channel -> Text,
+        transport_client -> Nullable<Text>,
+        transport_query_id -> Nullable<Text>,
+        transport_user_id -> Nullable<Text>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    confirmations (action_id) {
+        action_id -> Uuid,
+        kid -> Text,
+        receipt -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    feed_items (action_id) {
+        action_id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        state -> Text,
+        dataset_seq -> Nullable<Int8>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(credentials -> registration_bodies (registration_body_id));
-diesel::allow_tables_to_appear_in_same_query!(katottg, registration_bodies, credentials, audit_log);
+diesel::joinable!(confirmations -> registration_actions (action_id));
+diesel::joinable!(registration_actions -> persons (person_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    katottg,
+    registration_bodies,
+    credentials,
+    audit_log,
+    persons,
+    registration_actions,
+    confirmations,
+    feed_items
+);
