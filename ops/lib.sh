@@ -50,6 +50,14 @@ ensure_private_cluster() {
   mkdir -p "$PGDIR"
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir "$PGDIR" --shell /usr/sbin/nologin postgres
+    if ! runuser -u postgres -- test -x "$PGDIR"; then
+      # The checkout is not reachable by the postgres user (e.g. under a private home): keep the
+      # cluster in a directory of its own and leave a link to it under .local/.
+      local alt; alt="/var/tmp/dms-pg-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
+      mkdir -p "$alt"; rmdir "$PGDIR" 2>/dev/null || true
+      [ -e "$PGDIR" ] || ln -s "$alt" "$PGDIR"
+      PGDIR=$alt
+    fi
     chown postgres "$PGDIR"
   fi
   if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
