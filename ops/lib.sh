@@ -126,5 +126,5 @@ PY
 }
 
 build_bins() {
-  (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api)
+  (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api -p dms-feeder --bin dms-feeder)
 }

@@ -1,9 +1,9 @@
 //! The DMS registration-action API: community registers submit registration actions over a
 //! token or Трембіта listener and receive signed receipts; operations endpoints beside them.
 
+pub use dms_crypto::{canonical, keys};
+
 pub mod auth;
-pub mod canonical;
-pub mod keys;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

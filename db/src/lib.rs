@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bodies;
 pub mod codifier;
 pub mod error;
+pub mod feed;
 pub mod import;
 pub mod migrations;
 pub mod pool;

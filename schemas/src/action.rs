@@ -104,14 +104,20 @@ impl PersonKeys {
     /// The stable key a person is stored under: the УНЗР when known, else the document.
     pub fn person_key(&self) -> String {
         match &self.unzr {
-            Some(u) => format!("unzr:{}", u.as_str()),
-            None => format!(
-                "doc:{}:{}",
-                self.document.kind().as_str(),
-                self.document.as_str()
-            ),
+            Some(u) => unzr_key(u),
+            None => document_key(&self.document),
         }
     }
+}
+
+/// The person key of someone known by their УНЗР.
+pub fn unzr_key(unzr: &Unzr) -> String {
+    format!("unzr:{}", unzr.as_str())
+}
+
+/// The person key of someone known only by a document.
+pub fn document_key(document: &DocumentNumber) -> String {
+    format!("doc:{}:{}", document.kind().as_str(), document.as_str())
 }
 
 /// The earlier action a cancellation refers to.

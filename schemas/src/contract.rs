@@ -9,6 +9,8 @@ use serde_json::Value;
 pub const REGISTRATION_ACTION_V1: &str = include_str!("../registration-action.v1.schema.json");
 /// The version name recorded with every action and named in its receipt.
 pub const REGISTRATION_ACTION_V1_NAME: &str = "registration-action.v1";
+/// One line of a data set for ЄДДР.
+pub const DATASET_RECORD_V1: &str = include_str!("../dataset-record.v1.schema.json");
 
 /// One thing wrong with a submission, located by JSON Pointer (RFC 6901).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -60,6 +62,10 @@ fn escape_pointer_token(token: &str) -> String {
 impl Contract {
     pub fn registration_action_v1() -> Result<Self, SchemaLoadError> {
         Self::compile(REGISTRATION_ACTION_V1_NAME, REGISTRATION_ACTION_V1)
+    }
+
+    pub fn dataset_record_v1() -> Result<Self, SchemaLoadError> {
+        Self::compile("dataset-record.v1", DATASET_RECORD_V1)
     }
 
     pub fn compile(name: &'static str, text: &str) -> Result<Self, SchemaLoadError> {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod eddr;
+
 use dms_db::bodies::{self, CredentialKind, RegistrationBody};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -5,6 +5,7 @@
 
 mod cancellation;
 mod channels;
+mod feeder;
 mod idempotency;
 mod intake;
 mod logs;

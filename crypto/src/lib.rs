@@ -1,0 +1,7 @@
+//! What the API and the feeder both sign and verify with: the key ring (Ed25519 keys in a
+//! directory, published as a JWKS), compact JWS over canonical JSON, and durable file writes.
+
+pub mod canonical;
+pub mod keys;
+
+pub use keys::{verify_compact, write_durably, ActiveKey, KeyError, KeyRing, VerifyError};

@@ -1,0 +1,158 @@
+//! `dms-feeder`: build and deliver data sets for ЄДДР (`run-once`, `schedule`) and verify
+//! delivered data sets offline (`verify`).
+
+use anyhow::Context;
+use chrono::Timelike;
+use clap::{Parser, Subcommand};
+use dms_feeder::Settings;
+use std::path::PathBuf;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+#[derive(Parser)]
+#[command(
+    name = "dms-feeder",
+    version,
+    about = "Data sets for the Unified State Demographic Register (ЄДДР)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build and deliver whatever is due, then exit.
+    RunOnce(Settings),
+    /// Run on a schedule (cron in UTC) until interrupted.
+    Schedule {
+        #[command(flatten)]
+        settings: Settings,
+        /// Cron expressions (seconds first, UTC) for regular runs.
+        #[arg(
+            long,
+            env = "DMS_FEEDER_CRON",
+            default_value = "0 */10 * * * *",
+            value_delimiter = ';'
+        )]
+        cron: Vec<String>,
+        /// The daily run at this Kyiv time (HH:MM), whatever the daylight-saving offset.
+        #[arg(long, env = "DMS_FEEDER_DAILY_KYIV", default_value = "23:55")]
+        daily_kyiv: String,
+    },
+    /// Verify data-set directories offline; exits non-zero on any problem.
+    Verify {
+        /// A JWKS file, or a key directory.
+        #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
+        keys: PathBuf,
+        dirs: Vec<PathBuf>,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = ["tokio_postgres=warn", "diesel=warn"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, d| f.add_directive(d));
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run_logged(settings: &Settings) {
+    match dms_feeder::run_once(settings) {
+        Ok(report) => tracing::info!(
+            built = ?report.built, delivered = ?report.delivered, retry_later = ?report.retry_later,
+            failed = ?report.failed, busy = report.busy, "feeder run finished"
+        ),
+        Err(e) => tracing::error!(error.message = %e, "feeder run failed"),
+    }
+}
+
+/// The UTC hours at which `HH:MM` Kyiv time can fall (UTC+2 in winter, UTC+3 in summer).
+fn daily_jobs(daily_kyiv: &str) -> anyhow::Result<(u32, u32, Vec<String>)> {
+    let (h, m) = daily_kyiv
+        .split_once(':')
+        .context("--daily-kyiv is HH:MM")?;
+    let (h, m): (u32, u32) = (h.parse()?, m.parse()?);
+    anyhow::ensure!(h < 24 && m < 60, "--daily-kyiv is HH:MM");
+    let crons = [2, 3]
+        .iter()
+        .map(|offset| format!("0 {m} {} * * *", (h + 24 - offset) % 24))
+        .collect();
+    Ok((h, m, crons))
+}
+
+async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> anyhow::Result<()> {
+    let sched = JobScheduler::new().await?;
+    for expr in cron {
+        let s = settings.clone();
+        sched
+            .add(Job::new_async(expr.as_str(), move |_, _| {
+                let s = s.clone();
+                Box::pin(async move {
+                    let _ = tokio::task::spawn_blocking(move || run_logged(&s)).await;
+                })
+            })?)
+            .await?;
+    }
+    let (h, m, crons) = daily_jobs(&daily_kyiv)?;
+    for expr in crons {
+        let s = settings.clone();
+        sched
+            .add(Job::new_async(expr.as_str(), move |_, _| {
+                let s = s.clone();
+                Box::pin(async move {
+                    // Only one of the two UTC times is HH:MM in Kyiv on a given day.
+                    let kyiv = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Kyiv);
+                    if kyiv.hour() == h && kyiv.minute() == m {
+                        let _ = tokio::task::spawn_blocking(move || run_logged(&s)).await;
+                    }
+                })
+            })?)
+            .await?;
+    }
+    sched.start().await?;
+    tracing::info!("feeder scheduled");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    match cli.command {
+        Command::RunOnce(settings) => {
+            let report = dms_feeder::run_once(&settings)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::Schedule {
+            settings,
+            cron,
+            daily_kyiv,
+        } => tokio::runtime::Runtime::new()?.block_on(schedule(settings, cron, daily_kyiv)),
+        Command::Verify { keys, dirs } => {
+            let jwks = if keys.is_file() {
+                serde_json::from_slice(&std::fs::read(&keys)?)?
+            } else {
+                dms_crypto::KeyRing::load(&keys, None)?.jwks()
+            };
+            let problems = dms_feeder::verify::verify(&dirs, &jwks);
+            if problems.is_empty() {
+                println!("{} data set(s) verified", dirs.len());
+                Ok(())
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                std::process::exit(1);
+            }
+        }
+    }
+}

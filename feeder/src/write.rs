@@ -1,0 +1,114 @@
+//! Writing a data set durably: `records.jsonl`, `manifest.json` and `manifest.jws` are written into
+//! a temporary directory, each file fsynced, the directory renamed into place and its parent
+//! fsynced. A half-written data set is never visible under its final name.
+
+use anyhow::Context;
+use diesel::PgConnection;
+use dms_crypto::{canonical, ActiveKey};
+use dms_db::feed::{self, Dataset};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// JOSE `typ` of manifest signatures.
+pub const MANIFEST_TYP: &str = "dms-manifest+jws";
+const PAGE: i64 = 5_000;
+
+pub fn dataset_dir(outbox: &Path, seq: i64) -> PathBuf {
+    outbox.join(format!("dataset-{seq:010}"))
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// The manifest exactly as signed: canonical JSON.
+pub fn manifest(ds: &Dataset, records_sha256: &str) -> Vec<u8> {
+    canonical::to_vec(&json!({
+        "format": "dms-dataset.v1",
+        "sequence": ds.seq,
+        "created_at": ds.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "record_count": ds.record_count,
+        "first_action_id": ds.first_action_id,
+        "last_action_id": ds.last_action_id,
+        "records_sha256": records_sha256,
+        "previous_manifest_sha256": ds.previous_manifest_sha256,
+    }))
+}
+
+/// Write the data set's files and record it as sealed. Rebuilding after a crash yields the same
+/// bytes: records, their order and every manifest field were fixed when the items were claimed.
+pub fn build(
+    conn: &mut PgConnection,
+    ds: &Dataset,
+    outbox: &Path,
+    key: &ActiveKey<'_>,
+) -> anyhow::Result<()> {
+    fs::create_dir_all(outbox).with_context(|| format!("create {}", outbox.display()))?;
+    let final_dir = dataset_dir(outbox, ds.seq);
+    let tmp = outbox.join(format!(".building-{:010}", ds.seq));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp)?;
+    }
+    fs::create_dir(&tmp)?;
+    let mut hasher = Sha256::new();
+    let mut count = 0i32;
+    {
+        let file = File::create(tmp.join("records.jsonl"))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut after = 0;
+        loop {
+            let page = feed::records_page(conn, ds.seq, after, PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            for r in &page {
+                out.write_all(r.line.as_bytes())?;
+                out.write_all(b"\n")?;
+                hasher.update(r.line.as_bytes());
+                hasher.update(b"\n");
+                count += 1;
+            }
+            if count >= ds.record_count / 2 {
+                crate::crash_point("mid_write");
+            }
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+    }
+    anyhow::ensure!(
+        count == ds.record_count,
+        "data set {} holds {count} records, {} were claimed",
+        ds.seq,
+        ds.record_count
+    );
+    let records_sha256 = hex::encode(hasher.finalize());
+    let manifest = manifest(ds, &records_sha256);
+    let (_, jws) = key.sign(MANIFEST_TYP, &manifest);
+    for (name, bytes) in [
+        ("manifest.json", &manifest[..]),
+        ("manifest.jws", jws.as_bytes()),
+    ] {
+        let mut f = File::create(tmp.join(name))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    sync_dir(&tmp)?;
+    // Not yet sealed in the database, so never delivered: an earlier copy can be replaced.
+    if final_dir.exists() {
+        fs::remove_dir_all(&final_dir)?;
+    }
+    fs::rename(&tmp, &final_dir)?;
+    sync_dir(outbox)?;
+    crate::crash_point("after_rename");
+    let manifest_sha256 = hex::encode(Sha256::digest(&manifest));
+    feed::mark_sealed(conn, ds.seq, &records_sha256, &manifest_sha256)?;
+    tracing::info!(
+        dataset.seq = ds.seq,
+        dataset.records = count,
+        "data set sealed"
+    );
+    crate::crash_point("after_seal");
+    Ok(())
+}
