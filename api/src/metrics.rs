@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests by route and status, latency, actions stored by type.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -10,6 +10,9 @@ pub struct Metrics {
     pub requests: IntCounterVec,
     pub latency: HistogramVec,
     pub actions_stored: IntCounterVec,
+    /// Feed items and data sets by state, oldest pending age, failing deliveries (read from the
+    /// database at scrape time, so every replica reports the same).
+    pub feed: GaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -45,6 +48,11 @@ impl Metrics {
             ),
             &["type"],
         )?;
+        let feed = GaugeVec::new(
+            Opts::new("dms_feed", "Feed to ЄДДР: items and data sets by state, oldest pending age (s), failing deliveries"),
+            &["kind", "state"],
+        )?;
+        registry.register(Box::new(feed.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(actions_stored.clone()))?;
@@ -53,6 +61,7 @@ impl Metrics {
             requests,
             latency,
             actions_stored,
+            feed,
         })
     }
 

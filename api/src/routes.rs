@@ -444,6 +444,19 @@ pub async fn readyz(state: Data<AppState>) -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+    // Feed gauges are best effort: without the database the HTTP metrics are still served.
+    if let Ok(mut conn) = dms_db::pool::get(&state.pool).await {
+        if let Ok(rows) = actions::feed_gauges(&mut conn).await {
+            state.metrics.feed.reset();
+            for r in rows {
+                state
+                    .metrics
+                    .feed
+                    .with_label_values(&[r.kind.as_str(), r.state.as_str()])
+                    .set(r.value);
+            }
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

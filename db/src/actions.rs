@@ -437,3 +437,29 @@ pub async fn view_for_body(
     .await?;
     Ok(rows.into_iter().next())
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StateCount {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub value: f64,
+}
+
+/// Gauges of the feed to ЄДДР for `/metrics`: feed items and data sets by state, the age of the
+/// oldest pending item, and data sets whose last delivery failed.
+pub async fn feed_gauges(conn: &mut Conn) -> Result<Vec<StateCount>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT 'feed_items' AS kind, state, count(*)::float8 AS value FROM feed_items GROUP BY state \
+         UNION ALL SELECT 'datasets', state, count(*)::float8 FROM datasets GROUP BY state \
+         UNION ALL SELECT 'oldest_pending_age_seconds', 'pending', \
+           COALESCE(extract(epoch FROM now() - min(created_at)), 0)::float8 \
+           FROM feed_items WHERE state = 'pending' \
+         UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
+           WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed')",
+    )
+    .load(conn)
+    .await?)
+}

@@ -6,6 +6,7 @@
 //! its items are claimed, so each step (write, seal, deliver, record acknowledgements) can be
 //! redone after a crash and yields the same bytes; ЄДДР deduplicates deliveries by sequence.
 
+pub mod schedule;
 pub mod sink;
 pub mod verify;
 pub mod write;

@@ -2,8 +2,8 @@
 //! delivered data sets offline (`verify`).
 
 use anyhow::Context;
-use chrono::Timelike;
 use clap::{Parser, Subcommand};
+use dms_feeder::schedule::KyivDaily;
 use dms_feeder::Settings;
 use std::path::PathBuf;
 use tokio_cron_scheduler::{Job, JobScheduler};
@@ -74,20 +74,6 @@ fn run_logged(settings: &Settings) {
     }
 }
 
-/// The UTC hours at which `HH:MM` Kyiv time can fall (UTC+2 in winter, UTC+3 in summer).
-fn daily_jobs(daily_kyiv: &str) -> anyhow::Result<(u32, u32, Vec<String>)> {
-    let (h, m) = daily_kyiv
-        .split_once(':')
-        .context("--daily-kyiv is HH:MM")?;
-    let (h, m): (u32, u32) = (h.parse()?, m.parse()?);
-    anyhow::ensure!(h < 24 && m < 60, "--daily-kyiv is HH:MM");
-    let crons = [2, 3]
-        .iter()
-        .map(|offset| format!("0 {m} {} * * *", (h + 24 - offset) % 24))
-        .collect();
-    Ok((h, m, crons))
-}
-
 async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> anyhow::Result<()> {
     let sched = JobScheduler::new().await?;
     for expr in cron {
@@ -101,16 +87,15 @@ async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> 
             })?)
             .await?;
     }
-    let (h, m, crons) = daily_jobs(&daily_kyiv)?;
-    for expr in crons {
+    let daily = KyivDaily::parse(&daily_kyiv).context("--daily-kyiv is HH:MM")?;
+    for expr in daily.utc_crons() {
         let s = settings.clone();
         sched
             .add(Job::new_async(expr.as_str(), move |_, _| {
                 let s = s.clone();
                 Box::pin(async move {
                     // Only one of the two UTC times is HH:MM in Kyiv on a given day.
-                    let kyiv = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Kyiv);
-                    if kyiv.hour() == h && kyiv.minute() == m {
+                    if daily.is_due(chrono::Utc::now()) {
                         let _ = tokio::task::spawn_blocking(move || run_logged(&s)).await;
                     }
                 })
