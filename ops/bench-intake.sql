@@ -14,7 +14,7 @@ INSERT INTO registration_actions (id, registration_body_id, external_id, action_
     sha256(convert_to(:n::text, 'UTF8')), 'registration-action.v1', now(), next_dms_number(:year::int), false, 'token', NULL, NULL, NULL, 'pgbench')
   ON CONFLICT (registration_body_id, external_id) DO NOTHING RETURNING id AS action_id, dms_number \gset
 INSERT INTO confirmations (action_id, kid, receipt) VALUES (:action_id::uuid, 'dms-bench', repeat('x', 1100));
-INSERT INTO feed_items (action_id, person_id, state) VALUES (:action_id::uuid, :person_id::uuid, 'held');
+INSERT INTO feed_items (action_id, person_id, state, received_at) VALUES (:action_id::uuid, :person_id::uuid, 'held', now());
 INSERT INTO audit_log (actor_kind, actor_id, channel, event, target, request_id, details)
   VALUES ('registration_body', :body_id::text, 'token', 'registration_action.create', :action_id::text, 'pgbench', jsonb_build_object('dms_number', :dms_number::text, 'action_type', 'declaration_of_residence'));
 COMMIT;

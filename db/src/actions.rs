@@ -298,6 +298,7 @@ pub async fn record(
                 .values((
                     feed_items::action_id.eq(new.id),
                     feed_items::person_id.eq(person_id),
+                    feed_items::received_at.eq(new.received_at),
                     feed_items::state.eq(if register_entry { "pending" } else { "held" }),
                 ))
                 .execute(&mut &*shared);
@@ -455,7 +456,7 @@ pub async fn feed_gauges(conn: &mut Conn) -> Result<Vec<StateCount>, DbError> {
         "SELECT 'feed_items' AS kind, state, count(*)::float8 AS value FROM feed_items GROUP BY state \
          UNION ALL SELECT 'datasets', state, count(*)::float8 FROM datasets GROUP BY state \
          UNION ALL SELECT 'oldest_pending_age_seconds', 'pending', \
-           COALESCE(extract(epoch FROM now() - min(created_at)), 0)::float8 \
+           COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float8 \
            FROM feed_items WHERE state = 'pending' \
          UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
            WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed')",

@@ -101,10 +101,9 @@ pub fn claim(conn: &mut PgConnection, max: i64) -> QueryResult<Option<Dataset>> 
         .execute(conn)?;
         let claimed = diesel::sql_query(
             "WITH picked AS ( \
-               SELECT f.action_id, a.received_at FROM feed_items f \
-               JOIN registration_actions a ON a.id = f.action_id \
-               WHERE f.state = 'pending' ORDER BY a.received_at, a.id LIMIT $2 \
-               FOR UPDATE OF f SKIP LOCKED), \
+               SELECT action_id, received_at FROM feed_items \
+               WHERE state = 'pending' ORDER BY received_at, action_id LIMIT $2 \
+               FOR UPDATE SKIP LOCKED), \
              numbered AS ( \
                SELECT action_id, row_number() OVER (ORDER BY received_at, action_id) AS pos FROM picked) \
              UPDATE feed_items f SET state = 'in_dataset', dataset_seq = $1, position = n.pos, \
@@ -151,7 +150,7 @@ pub fn records_page(
     limit: i64,
 ) -> QueryResult<Vec<RecordLine>> {
     diesel::sql_query(
-        "SELECT f.position, jsonb_strip_nulls(jsonb_build_object( \
+        "SELECT f.position, json_strip_nulls(json_build_object( \
            'record_type', CASE WHEN a.action_type = 'cancellation' THEN 'cancellation' ELSE 'registration_action' END, \
            'action_id', a.id, \
            'dms_number', a.dms_number, \
@@ -163,7 +162,7 @@ pub fn records_page(
            'ground', a.body->'action'->'ground', \
            'person', a.body->'person', \
            'address', a.body->'address', \
-           'cancels', CASE WHEN t.id IS NULL THEN NULL ELSE jsonb_build_object( \
+           'cancels', CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object( \
                'action_id', t.id, 'dms_number', t.dms_number, 'reason', a.body->'cancels'->'reason') END \
          ))::text AS line \
          FROM feed_items f \
@@ -313,7 +312,7 @@ pub fn stats(conn: &mut PgConnection) -> QueryResult<FeedStats> {
     diesel::sql_query(
         "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, \
                 count(*) FILTER (WHERE state = 'held') AS held, \
-                extract(epoch FROM now() - min(created_at) FILTER (WHERE state = 'pending'))::float8 \
+                extract(epoch FROM now() - min(received_at) FILTER (WHERE state = 'pending'))::float8 \
                   AS oldest_pending_age_seconds \
          FROM feed_items WHERE state IN ('pending','held')",
     )

@@ -107,6 +107,7 @@ diesel::table! {
         action_id -> Uuid,
         person_id -> Nullable<Uuid>,
         state -> Text,
+        received_at -> Timestamptz,
         dataset_seq -> Nullable<Int8>,
         reason -> Nullable<Text>,
         created_at -> Timestamptz,

@@ -119,12 +119,14 @@ CREATE TABLE feed_items (
   action_id    uuid PRIMARY KEY REFERENCES registration_actions (id),
   person_id    uuid REFERENCES persons (id),
   state        text NOT NULL CHECK (state IN ('pending','held','in_dataset','accepted','rejected')),
+  -- The action's receipt time: data sets take items in this order.
+  received_at  timestamptz NOT NULL,
   dataset_seq  bigint,
   reason       text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX feed_items_pending ON feed_items (created_at) WHERE state = 'pending';
+CREATE INDEX feed_items_pending ON feed_items (received_at, action_id) WHERE state = 'pending';
 CREATE INDEX feed_items_held ON feed_items (person_id) WHERE state = 'held';
 
 -- Who did what with which record. Append-only; sealed into a hash chain off the hot path.
