@@ -2,6 +2,7 @@
 //! identifier checks and Kyiv civil time. Pure: no I/O, no SQL.
 
 pub mod action;
+pub mod calendar;
 pub mod contract;
 pub mod identifiers;
 pub mod time;
