@@ -9,7 +9,9 @@ pub mod openapi;
 pub mod problem;
 pub mod receipt;
 pub mod routes;
+pub mod staff;
 pub mod state;
+pub mod verification;
 
 use actix_web::dev::{ServerHandle, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -36,6 +38,9 @@ pub struct Settings {
     /// the security server alone can reach it.
     #[arg(long, env = "DMS_TREMBITA_LISTEN")]
     pub trembita_listen: Option<String>,
+    /// Address of the staff (admin) listener; not started when absent.
+    #[arg(long, env = "DMS_ADMIN_LISTEN")]
+    pub admin_listen: Option<String>,
     /// Directory of signing keys (`<kid>.ed25519`, `<kid>.pub`).
     #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
     pub keys_dir: PathBuf,
@@ -81,28 +86,77 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(routes::healthz))
         .route("/readyz", web::get().to(routes::readyz))
         .route("/metrics", web::get().to(routes::metrics))
-        .route("/openapi.json", web::get().to(routes::openapi));
+        .route("/openapi.json", web::get().to(routes::openapi))
+        .route(
+            "/v1/verification-requests",
+            web::get().to(verification::list_for_body),
+        )
+        .route(
+            "/v1/verification-requests/{id}/answer",
+            web::post().to(verification::answer),
+        );
+}
+
+/// Routes of the staff (admin) listener.
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/admin/v1/verification-requests",
+        web::post().to(verification::create),
+    )
+    .route(
+        "/admin/v1/verification-requests",
+        web::get().to(verification::list_for_staff),
+    )
+    .route(
+        "/admin/v1/calendar-overrides",
+        web::post().to(verification::set_calendar_override),
+    )
+    .route(
+        "/admin/v1/territory-restrictions",
+        web::post().to(verification::add_restriction),
+    )
+    .route(
+        "/admin/v1/territory-restrictions",
+        web::get().to(verification::list_restrictions),
+    )
+    .route("/healthz", web::get().to(routes::healthz))
+    .route("/readyz", web::get().to(routes::readyz))
+    .route("/openapi.json", web::get().to(routes::openapi));
+}
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// The community API on one channel.
+    Community(ChannelMode),
+    /// The staff API.
+    Admin,
 }
 
 const ECHOED_TRANSPORT_HEADERS: [&str; 2] = ["uxp-queryid", "x-road-id"];
 
 fn build_server(
     state: Data<AppState>,
-    mode: ChannelMode,
+    listener: Listener,
     addr: &str,
     workers: Option<usize>,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
     let server = HttpServer::new(move || {
         let metrics = state.metrics.clone();
+        let mode = match listener {
+            Listener::Community(mode) => Some(mode),
+            Listener::Admin => None,
+        };
         App::new()
             .app_data(state.clone())
-            .app_data(Data::new(mode))
+            .app_data(Data::new(mode.unwrap_or(ChannelMode::Token)))
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 let rid = incoming_request_id(req.headers().get("x-request-id"))
                     .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
                 req.extensions_mut().insert(RequestId(rid.clone()));
-                let echoed: Vec<(HeaderName, HeaderValue)> = if mode == ChannelMode::Trembita {
+                let echoed: Vec<(HeaderName, HeaderValue)> = if mode == Some(ChannelMode::Trembita)
+                {
                     ECHOED_TRANSPORT_HEADERS
                         .iter()
                         .filter_map(|n| {
@@ -151,7 +205,11 @@ fn build_server(
                 }
                 .instrument(span)
             })
-            .configure(configure)
+            .configure(if mode.is_some() {
+                configure
+            } else {
+                configure_admin
+            })
             .default_service(web::to(routes::not_found))
     })
     .bind(addr)
@@ -172,6 +230,7 @@ fn build_server(
 pub struct Running {
     pub addr: SocketAddr,
     pub trembita_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
     pub handles: Vec<ServerHandle>,
     pub servers: Vec<actix_web::dev::Server>,
 }
@@ -190,46 +249,45 @@ impl Running {
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let pool = dms_db::connect(&settings.database_url, settings.db_pool_size)?;
-    let contract = dms_schemas::Contract::registration_action_v1()?;
     let keys = keys::KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
         tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
     }
-    let state = Data::new(AppState::new(
-        pool,
-        contract,
-        keys,
-        metrics::Metrics::new()?,
-    ));
+    let state = Data::new(AppState::new(pool, keys, metrics::Metrics::new()?)?);
     if let Err(e) = state.codifier().await {
         tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
     }
     let mut servers = Vec::new();
     let (server, addr) = build_server(
         state.clone(),
-        ChannelMode::Token,
+        Listener::Community(ChannelMode::Token),
         &settings.listen,
         settings.workers,
     )?;
     servers.push(server);
-    let trembita_addr = match &settings.trembita_listen {
-        Some(listen) => {
-            let (server, addr) = build_server(
-                state.clone(),
-                ChannelMode::Trembita,
-                listen,
-                settings.workers,
-            )?;
-            servers.push(server);
-            Some(addr)
-        }
-        None => None,
-    };
+    let mut optional =
+        |listen: &Option<String>, listener: Listener| -> anyhow::Result<Option<SocketAddr>> {
+            match listen {
+                Some(listen) => {
+                    let (server, addr) =
+                        build_server(state.clone(), listener, listen, settings.workers)?;
+                    servers.push(server);
+                    Ok(Some(addr))
+                }
+                None => Ok(None),
+            }
+        };
+    let trembita_addr = optional(
+        &settings.trembita_listen,
+        Listener::Community(ChannelMode::Trembita),
+    )?;
+    let admin_addr = optional(&settings.admin_listen, Listener::Admin)?;
     let handles = servers.iter().map(|s| s.handle()).collect();
-    tracing::info!(listen = %addr, trembita = ?trembita_addr, "dms-api listening");
+    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, "dms-api listening");
     Ok(Running {
         addr,
         trembita_addr,
+        admin_addr,
         handles,
         servers,
     })

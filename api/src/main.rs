@@ -120,6 +120,39 @@ enum Command {
         #[arg(long, requires = "document_type")]
         document_number: Option<String>,
     },
+    /// Add a DMS staff member (role officer, supervisor or auditor); prints their id.
+    StaffAdd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// The DMS unit they belong to.
+        #[arg(long)]
+        unit: String,
+        /// КАТОТТГ of the territory an officer works within.
+        #[arg(long)]
+        territory: Option<String>,
+    },
+    /// Issue a token to a staff member and print it (only its hash is stored).
+    StaffToken {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+        #[arg(long, env = "DMS_TOKEN")]
+        token: Option<String>,
+    },
+    /// Revoke a staff member and all their tokens.
+    StaffRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+    /// Flag verification requests unanswered after their due day (also a scheduled job).
+    MarkOverdue(Db),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -155,6 +188,22 @@ async fn body(
     bodies::body_by_edrpou(conn, edrpou)
         .await?
         .with_context(|| format!("no registration body with ЄДРПОУ {edrpou}"))
+}
+
+/// The given token (at least 16 characters) or a new random one.
+fn new_token(given: Option<String>) -> anyhow::Result<String> {
+    match given {
+        Some(t) if t.len() >= 16 => Ok(t),
+        Some(_) => bail!("a token must be at least 16 characters"),
+        None => {
+            use base64::Engine;
+            let bytes: [u8; 32] = rand::random();
+            Ok(format!(
+                "dms_{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            ))
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -216,6 +265,14 @@ fn main() -> anyhow::Result<()> {
             println!("released {released} held action(s)");
             Ok(())
         }
+        Command::MarkOverdue(db) => {
+            use diesel::Connection;
+            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
+            let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
+            let n = dms_db::staff::mark_overdue(&mut conn, today)?;
+            println!("marked overdue: {n}");
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", dms_api::openapi::document_text());
             Ok(())
@@ -232,7 +289,10 @@ async fn admin(command: Command) -> anyhow::Result<()> {
         | Command::TokenIssue { db, .. }
         | Command::TokenRevoke { db, .. }
         | Command::TrembitaAdd { db, .. }
-        | Command::TrembitaRevoke { db, .. } => db.database_url.clone(),
+        | Command::TrembitaRevoke { db, .. }
+        | Command::StaffAdd { db, .. }
+        | Command::StaffToken { db, .. }
+        | Command::StaffRevoke { db, .. } => db.database_url.clone(),
         _ => bail!("not an administration command"),
     };
     let pool = dms_db::connect(&url, 1)?;
@@ -259,6 +319,39 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             bodies::set_status(&mut conn, b.id, "active").await?;
             println!("reactivated {edrpou}");
         }
+        Command::StaffAdd {
+            name,
+            role,
+            unit,
+            territory,
+            ..
+        } => {
+            if dms_api::staff::Role::parse(&role).is_none() {
+                bail!("role must be officer, supervisor or auditor");
+            }
+            if role == "officer" && territory.is_none() {
+                bail!("an officer needs --territory (КАТОТТГ)");
+            }
+            let s = dms_db::staff::add_staff(&mut conn, &name, &role, &unit, territory.as_deref())
+                .await?;
+            println!("{}", s.id);
+        }
+        Command::StaffToken { id, token, .. } => {
+            let token = new_token(token)?;
+            dms_db::staff::add_token(&mut conn, id, &token_lookup(&token)).await?;
+            println!("{token}");
+        }
+        Command::StaffRevoke { id, .. } => {
+            let revoked = dms_db::staff::revoke_staff(&mut conn, id).await?;
+            println!(
+                "{}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "no such active staff member"
+                }
+            );
+        }
         Command::TokenIssue {
             edrpou,
             token,
@@ -266,18 +359,7 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             ..
         } => {
             let b = body(&mut conn, &edrpou).await?;
-            let token = match token {
-                Some(t) if t.len() >= 16 => t,
-                Some(_) => bail!("a token must be at least 16 characters"),
-                None => {
-                    use base64::Engine;
-                    let bytes: [u8; 32] = rand::random();
-                    format!(
-                        "dms_{}",
-                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-                    )
-                }
-            };
+            let token = new_token(token)?;
             bodies::add_credential(
                 &mut conn,
                 b.id,

@@ -4,6 +4,7 @@
 
 use crate::problem::Problem;
 use crate::routes::{self, ActionRef, ActionStateResponse, FeedState, Health, ReceiptResponse};
+use crate::verification;
 use dms_schemas::FieldError;
 use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,9 +24,20 @@ use utoipa::{Modify, OpenApi};
         routes::healthz,
         routes::readyz,
         routes::metrics,
-        routes::openapi
+        routes::openapi,
+        verification::list_for_body,
+        verification::answer,
+        verification::create,
+        verification::list_for_staff,
+        verification::set_calendar_override,
+        verification::add_restriction,
+        verification::list_restrictions
     ),
-    components(schemas(ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health)),
+    components(schemas(
+        ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health,
+        verification::VerificationRequestView, verification::CalendarOverride,
+        verification::NewRestriction, verification::RestrictionView
+    )),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -41,6 +53,15 @@ impl Modify for Security {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("Direct channel: the registration body's bearer token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "staff",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Admin listener: a DMS staff member's token (role officer, supervisor or auditor)"))
                     .build(),
             ),
         );

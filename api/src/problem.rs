@@ -27,6 +27,12 @@ pub enum ApiError {
     Unauthenticated,
     #[error("the registration body is suspended")]
     BodySuspended,
+    #[error("this role may not do this")]
+    Forbidden,
+    #[error("registration actions are banned in this territory on this date")]
+    TerritoryRestricted(String),
+    #[error("the request has already been answered; an answer is final")]
+    AlreadyAnswered,
     #[error("no such resource")]
     NotFound,
     #[error("the service cannot confirm actions right now; nothing was stored")]
@@ -62,6 +68,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::BodySuspended => "registration_body_suspended",
+            ApiError::Forbidden => "forbidden",
+            ApiError::TerritoryRestricted(_) => "territory_restricted",
+            ApiError::AlreadyAnswered => "already_answered",
             ApiError::NotFound => "not_found",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal => "internal_error",
@@ -76,6 +85,7 @@ impl ApiError {
                 Some("Send a new external_id for a new action; a retry must repeat the original document.".into()),
                 vec![],
             ),
+            ApiError::TerritoryRestricted(basis) => (Some(format!("Legal basis: {basis}")), vec![]),
             ApiError::Unavailable(why) => (Some(format!("{why}; retry with the same external_id"))
                 , vec![]),
             _ => (None, vec![]),
@@ -101,7 +111,9 @@ impl ResponseError for ApiError {
             | ApiError::ValidationFailed(_)
             | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::BodySuspended => StatusCode::FORBIDDEN,
+            ApiError::BodySuspended | ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::TerritoryRestricted(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::AlreadyAnswered => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

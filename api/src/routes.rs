@@ -200,7 +200,7 @@ fn receipt_response(status: actix_web::http::StatusCode, stored: &Stored) -> Htt
         (status = 403, description = "The registration body is suspended", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 256 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Schema or semantic errors, or an external_id reused for another document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Schema or semantic errors, an external_id reused for another document, or a territory where registration actions are banned on that date", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Nothing was stored; retry after Retry-After seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
@@ -226,25 +226,31 @@ pub async fn submit(
     let today = kyiv_date(received_at);
     let action = RegistrationAction::from_valid_document(&document, today)
         .map_err(ApiError::ValidationFailed)?;
-    let (person, katottg, cancels, target) = match &action.subject {
+    let (person, katottg, cancels, target, territory_path) = match &action.subject {
         Subject::Person { person, katottg } => {
-            state
-                .codifier()
-                .await?
+            let codifier = state.codifier().await?;
+            codifier
                 .check_address(katottg, &caller.body.hromada_katottg)
                 .map_err(|p| ApiError::ValidationFailed(vec![address_error(p)]))?;
             let key = (
                 person.person_key(),
                 person.unzr.as_ref().map(|u| u.as_str().to_owned()),
             );
-            (Some(key), Some(katottg.as_str().to_owned()), None, None)
+            let path = codifier.ancestors(katottg.as_str());
+            (
+                Some(key),
+                Some(katottg.as_str().to_owned()),
+                None,
+                None,
+                path,
+            )
         }
         Subject::Cancellation(t) => {
             let r = match t {
                 CancelTarget::DmsNumber(n) => CancelRef::DmsNumber(n.clone()),
                 CancelTarget::ActionId(id) => CancelRef::ActionId(*id),
             };
-            (None, None, Some(r), Some(t.clone()))
+            (None, None, Some(r), Some(t.clone()), Vec::new())
         }
     };
     let signer = state
@@ -259,6 +265,7 @@ pub async fn submit(
         action_date: action.action_date,
         person,
         katottg,
+        territory_path,
         cancels,
         body: document,
         body_sha256: Sha256::digest(&bytes).into(),
@@ -294,6 +301,7 @@ pub async fn submit(
             Ok(receipt_response(actix_web::http::StatusCode::OK, &stored))
         }
         Recorded::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        Recorded::Restricted { legal_basis } => Err(ApiError::TerritoryRestricted(legal_basis)),
         Recorded::Cancel(p) => match target {
             Some(t) => Err(ApiError::ValidationFailed(vec![cancel_error(p, &t)])),
             None => Err(ApiError::Internal),

@@ -10,6 +10,8 @@ use std::sync::{Arc, RwLock};
 pub struct AppState {
     pub pool: Pool,
     pub contract: Contract,
+    pub request_contract: Contract,
+    pub answer_contract: Contract,
     pub keys: KeyRing,
     pub metrics: Metrics,
     /// Loaded at start-up, or on first use if the database was down at start-up.
@@ -25,14 +27,20 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(pool: Pool, contract: Contract, keys: KeyRing, metrics: Metrics) -> Self {
-        AppState {
+    pub fn new(
+        pool: Pool,
+        keys: KeyRing,
+        metrics: Metrics,
+    ) -> Result<Self, dms_schemas::contract::SchemaLoadError> {
+        Ok(AppState {
             pool,
-            contract,
+            contract: Contract::registration_action_v1()?,
+            request_contract: Contract::verification_request_v1()?,
+            answer_contract: Contract::verification_answer_v1()?,
             keys,
             metrics,
             codifier: RwLock::new(None),
-        }
+        })
     }
 
     /// The codifier, loading it if this is the first time the database is reachable.

@@ -50,6 +50,8 @@ pub struct NewAction {
     /// `(person_key, unzr)` for actions about a person.
     pub person: Option<(String, Option<String>)>,
     pub katottg: Option<String>,
+    /// The address's КАТОТТГ and every territory above it (for territorial bans).
+    pub territory_path: Vec<String>,
     pub cancels: Option<CancelRef>,
     pub body: serde_json::Value,
     pub body_sha256: [u8; 32],
@@ -113,6 +115,10 @@ pub enum Recorded {
     /// The external id is taken by a different body.
     KeyReused,
     Cancel(CancelProblem),
+    /// The address lies in a territory where registration actions are banned on that date.
+    Restricted {
+        legal_basis: String,
+    },
 }
 
 mod sql {
@@ -180,6 +186,7 @@ enum Abort {
     Db(DieselError),
     Duplicate,
     Cancel(CancelProblem),
+    Restricted(String),
 }
 
 impl From<DieselError> for Abort {
@@ -200,7 +207,10 @@ pub async fn record(
     new: &NewAction,
     sign: &(dyn Fn(&Assigned<'_>) -> SignedReceipt + Sync),
 ) -> Result<Recorded, DbError> {
-    use crate::schema::{audit_log, confirmations, feed_items, persons, registration_actions as a};
+    use crate::schema::{
+        audit_log, confirmations, feed_items, persons, registration_actions as a,
+        territory_restrictions as tr,
+    };
     let outcome = conn
         .transaction(async |conn| -> Result<Stored, Abort> {
             let shared: &AsyncPgConnection = conn;
@@ -228,9 +238,21 @@ pub async fn record(
                         .set(persons::updated_at.eq(diesel::dsl::now))
                         .returning((persons::id, persons::register_entry))
                         .get_result::<(Uuid, bool)>(&mut &*shared);
-                    let (_, taken, (id, entry)) = futures_util::try_join!(lock, taken, upsert)?;
+                    let ban = tr::table
+                        .filter(tr::katottg.eq_any(&new.territory_path))
+                        .filter(tr::from_date.le(new.action_date))
+                        .filter(tr::to_date.is_null().or(tr::to_date.ge(new.action_date)))
+                        .order(tr::from_date)
+                        .select(tr::legal_basis)
+                        .limit(1)
+                        .load::<String>(&mut &*shared);
+                    let (_, taken, (id, entry), bans) =
+                        futures_util::try_join!(lock, taken, upsert, ban)?;
                     if taken {
                         return Err(Abort::Duplicate);
+                    }
+                    if let Some(legal_basis) = bans.into_iter().next() {
+                        return Err(Abort::Restricted(legal_basis));
                     }
                     (Some(id), entry, None)
                 }
@@ -329,6 +351,7 @@ pub async fn record(
     match outcome {
         Ok(stored) => Ok(Recorded::Created(stored)),
         Err(Abort::Cancel(p)) => Ok(Recorded::Cancel(p)),
+        Err(Abort::Restricted(legal_basis)) => Ok(Recorded::Restricted { legal_basis }),
         // Already stored under this key (a retry, or a concurrent duplicate that won).
         Err(Abort::Duplicate) => existing(conn, new)
             .await?

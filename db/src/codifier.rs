@@ -26,6 +26,7 @@ pub enum AddressProblem {
 #[derive(Debug, Clone)]
 struct Entry {
     category: char,
+    parent: Option<String>,
     hromada: Option<String>,
 }
 
@@ -37,22 +38,49 @@ pub struct Codifier {
 
 impl Codifier {
     pub async fn load(conn: &mut Conn) -> Result<Self, DbError> {
-        let rows: Vec<(String, String, Option<String>)> = katottg::table
-            .select((katottg::code, katottg::category, katottg::hromada))
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = katottg::table
+            .select((
+                katottg::code,
+                katottg::category,
+                katottg::parent,
+                katottg::hromada,
+            ))
             .load(conn)
             .await?;
-        Ok(Self::from_rows(rows))
-    }
-
-    pub fn from_rows(rows: impl IntoIterator<Item = (String, String, Option<String>)>) -> Self {
         let entries = rows
             .into_iter()
-            .filter_map(|(code, cat, hromada)| {
+            .filter_map(|(code, cat, parent, hromada)| {
                 let category = cat.chars().next()?;
-                Some((code, Entry { category, hromada }))
+                Some((
+                    code,
+                    Entry {
+                        category,
+                        parent,
+                        hromada,
+                    },
+                ))
             })
             .collect();
-        Codifier { entries }
+        Ok(Codifier { entries })
+    }
+
+    /// The object and every object above it in the codifier, nearest first.
+    pub fn ancestors(&self, code: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next = Some(code.to_owned());
+        while let Some(c) = next {
+            if out.contains(&c) || out.len() > 8 {
+                break;
+            }
+            next = self.entries.get(&c).and_then(|e| e.parent.clone());
+            out.push(c);
+        }
+        out
+    }
+
+    /// Whether `code` lies within `territory` (any level), by the codifier's hierarchy.
+    pub fn lies_within(&self, code: &str, territory: &str) -> bool {
+        self.ancestors(code).iter().any(|a| a == territory)
     }
 
     pub fn len(&self) -> usize {

@@ -11,6 +11,7 @@ pub mod import;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod staff;
 
 pub use error::DbError;
 pub use pool::{connect, Conn, Pool};

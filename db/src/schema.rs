@@ -115,6 +115,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    territory_restrictions (id) {
+        id -> Uuid,
+        katottg -> Text,
+        from_date -> Date,
+        to_date -> Nullable<Date>,
+        legal_basis -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(credentials -> registration_bodies (registration_body_id));
 diesel::joinable!(confirmations -> registration_actions (action_id));
 diesel::joinable!(registration_actions -> persons (person_id));
@@ -126,5 +138,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     persons,
     registration_actions,
     confirmations,
-    feed_items
+    feed_items,
+    territory_restrictions
 );

@@ -64,6 +64,18 @@ fn init_tracing() {
         .init();
 }
 
+fn mark_overdue(database_url: &str) {
+    use diesel::Connection;
+    let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
+    let result = diesel::PgConnection::establish(database_url)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| Ok(dms_db::staff::mark_overdue(&mut conn, today)?));
+    match result {
+        Ok(n) => tracing::info!(marked = n, "verification requests marked overdue"),
+        Err(e) => tracing::error!(error.message = %e, "marking overdue requests failed"),
+    }
+}
+
 fn run_logged(settings: &Settings) {
     match dms_feeder::run_once(settings) {
         Ok(report) => tracing::info!(
@@ -102,6 +114,16 @@ async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> 
             })?)
             .await?;
     }
+    // Rule 5: flag verification requests unanswered after their due day.
+    let url = settings.database_url.clone();
+    sched
+        .add(Job::new_async("0 */15 * * * *", move |_, _| {
+            let url = url.clone();
+            Box::pin(async move {
+                let _ = tokio::task::spawn_blocking(move || mark_overdue(&url)).await;
+            })
+        })?)
+        .await?;
     sched.start().await?;
     tracing::info!("feeder scheduled");
     tokio::signal::ctrl_c().await?;

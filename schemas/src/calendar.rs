@@ -51,7 +51,10 @@ pub fn public_holidays(year: i32) -> Vec<NaiveDate> {
             fixed.push((5, 2));
         }
     }
-    let mut days: Vec<NaiveDate> = fixed.into_iter().filter_map(|(m, d)| ymd(year, m, d)).collect();
+    let mut days: Vec<NaiveDate> = fixed
+        .into_iter()
+        .filter_map(|(m, d)| ymd(year, m, d))
+        .collect();
     if let Some(easter) = orthodox_easter(year) {
         days.push(easter);
         days.push(easter + Duration::days(49));
@@ -105,7 +108,10 @@ impl Calendar {
                 off.push(h);
                 if is_weekend(h) {
                     let mut moved = h + Duration::days(1);
-                    while is_weekend(moved) || off.contains(&moved) || public_holidays(moved.year()).contains(&moved) {
+                    while is_weekend(moved)
+                        || off.contains(&moved)
+                        || public_holidays(moved.year()).contains(&moved)
+                    {
                         moved += Duration::days(1);
                     }
                     off.push(moved);
@@ -153,7 +159,15 @@ mod tests {
 
     #[test]
     fn orthodox_easter_known_dates() {
-        for (y, e) in [(2016, "2016-05-01"), (2021, "2021-05-02"), (2022, "2022-04-24"), (2023, "2023-04-16"), (2024, "2024-05-05"), (2025, "2025-04-20"), (2026, "2026-04-12")] {
+        for (y, e) in [
+            (2016, "2016-05-01"),
+            (2021, "2021-05-02"),
+            (2022, "2022-04-24"),
+            (2023, "2023-04-16"),
+            (2024, "2024-05-05"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-12"),
+        ] {
             assert_eq!(orthodox_easter(y), Some(d(e)), "{y}");
         }
     }

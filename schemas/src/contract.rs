@@ -9,6 +9,10 @@ use serde_json::Value;
 pub const REGISTRATION_ACTION_V1: &str = include_str!("../registration-action.v1.schema.json");
 /// The version name recorded with every action and named in its receipt.
 pub const REGISTRATION_ACTION_V1_NAME: &str = "registration-action.v1";
+/// A DMS unit's verification request to a registration body.
+pub const VERIFICATION_REQUEST_V1: &str = include_str!("../verification-request.v1.schema.json");
+/// A registration body's answer to a verification request.
+pub const VERIFICATION_ANSWER_V1: &str = include_str!("../verification-answer.v1.schema.json");
 /// One line of a data set for ЄДДР.
 pub const DATASET_RECORD_V1: &str = include_str!("../dataset-record.v1.schema.json");
 
@@ -62,6 +66,14 @@ fn escape_pointer_token(token: &str) -> String {
 impl Contract {
     pub fn registration_action_v1() -> Result<Self, SchemaLoadError> {
         Self::compile(REGISTRATION_ACTION_V1_NAME, REGISTRATION_ACTION_V1)
+    }
+
+    pub fn verification_request_v1() -> Result<Self, SchemaLoadError> {
+        Self::compile("verification-request.v1", VERIFICATION_REQUEST_V1)
+    }
+
+    pub fn verification_answer_v1() -> Result<Self, SchemaLoadError> {
+        Self::compile("verification-answer.v1", VERIFICATION_ANSWER_V1)
     }
 
     pub fn dataset_record_v1() -> Result<Self, SchemaLoadError> {

@@ -124,6 +124,7 @@ pub struct AppOptions {
 pub struct TestApp {
     pub url: String,
     pub trembita_url: String,
+    pub admin_url: String,
     pub database_url: String,
     pub keys_dir: PathBuf,
     pub token: String,
@@ -228,6 +229,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         database_url: service_url,
         listen: "127.0.0.1:0".into(),
         trembita_listen: Some("127.0.0.1:0".into()),
+        admin_listen: Some("127.0.0.1:0".into()),
         keys_dir: keys_dir.clone(),
         signing_kid: None,
         db_pool_size: 8,
@@ -236,6 +238,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
     let running = dms_api::start(&settings).await.expect("start the service");
     let url = format!("http://{}", running.addr);
     let trembita_url = format!("http://{}", running.trembita_addr.unwrap());
+    let admin_url = format!("http://{}", running.admin_addr.unwrap());
     let handles = running.handles.clone();
     for server in running.servers {
         tokio::spawn(server);
@@ -243,6 +246,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
     TestApp {
         url,
         trembita_url,
+        admin_url,
         database_url,
         keys_dir,
         token,
@@ -275,6 +279,30 @@ impl TestApp {
     pub async fn submit(&self, doc: &serde_json::Value) -> reqwest::Response {
         self.submit_bytes(&self.token, serde_json::to_vec(doc).unwrap())
             .await
+    }
+
+    /// A staff member with a token: `(id, token)`.
+    pub async fn staff(
+        &self,
+        role: &str,
+        unit: &str,
+        territory: Option<&str>,
+    ) -> (uuid::Uuid, String) {
+        let mut conn = self.db().await;
+        let s = dms_db::staff::add_staff(
+            &mut conn,
+            &format!("{role} of {unit}"),
+            role,
+            unit,
+            territory,
+        )
+        .await
+        .unwrap();
+        let token = format!("staff-{role}-{}", uuid::Uuid::now_v7().simple());
+        dms_db::staff::add_token(&mut conn, s.id, &dms_api::auth::token_lookup(&token))
+            .await
+            .unwrap();
+        (s.id, token)
     }
 
     /// Stop the service (listeners close; in-flight requests finish).

@@ -11,5 +11,6 @@ mod intake;
 mod logs;
 mod operations;
 mod resilience;
+mod staff;
 mod support;
 mod validation;

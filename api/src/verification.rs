@@ -1,0 +1,497 @@
+//! Verification requests (rule 5): DMS units ask registration bodies to check or clarify a
+//! person's residence; the answer is due by the end of the third working day after receipt.
+//! Receipt is the first time the community register lists (or answers) the request.
+
+use crate::auth::{self, ChannelMode};
+use crate::problem::{ApiError, Problem};
+use crate::staff::{self, Role};
+use crate::state::AppState;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use dms_db::staff::{AnswerOutcome, Request};
+use dms_schemas::time::kyiv_date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationRequestView {
+    pub id: Uuid,
+    pub registration_body_edrpou: String,
+    /// The DMS unit that asks.
+    pub unit: String,
+    /// Who the request is about (as the DMS unit named the person).
+    #[schema(value_type = Object)]
+    pub person: serde_json::Value,
+    /// `confirm_current_address`, `clarify_address` or `report_deregistration`.
+    pub question: String,
+    pub details: String,
+    pub created_at: String,
+    /// When the registration body first received it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<String>,
+    /// End of this Kyiv day: the third working day after receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// `open`, `overdue` or `answered`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+}
+
+fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    crate::receipt::timestamp(t)
+}
+
+impl VerificationRequestView {
+    fn of(r: &Request, today: chrono::NaiveDate) -> Self {
+        VerificationRequestView {
+            id: r.id,
+            registration_body_edrpou: r.registration_body_edrpou.clone(),
+            unit: r.unit.clone(),
+            person: r.person.clone(),
+            question: r.question.clone(),
+            details: r.details.clone(),
+            created_at: ts(r.created_at),
+            received_at: r.delivered_at.map(ts),
+            due_date: r.due_date.map(|d| d.to_string()),
+            state: r.state(today).into(),
+            answer: r.answer.clone(),
+            answered_at: r.answered_at.map(ts),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StateFilter {
+    /// `open` (default: open and overdue), `overdue`, `answered` or `all`.
+    pub state: Option<String>,
+    /// Only requests to this registration body (staff only).
+    pub registration_body: Option<String>,
+}
+
+fn keep(state_filter: Option<&str>, state: &str) -> bool {
+    match state_filter.unwrap_or("open") {
+        "open" => state == "open" || state == "overdue",
+        "all" => true,
+        other => other == state,
+    }
+}
+
+fn check_filter(f: &StateFilter) -> Result<(), ApiError> {
+    match f.state.as_deref() {
+        None | Some("open" | "overdue" | "answered" | "all") => Ok(()),
+        Some(_) => Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new(
+                "/state",
+                "enum",
+                "must be one of open, overdue, answered, all",
+            ),
+        ])),
+    }
+}
+
+async fn due_if_received_now(
+    state: &AppState,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let calendar = dms_db::staff::calendar(&mut conn).await?;
+    let today = kyiv_date(chrono::Utc::now());
+    Ok((today, calendar.answer_due(today)))
+}
+
+fn parse_body(state: &AppState, bytes: &[u8], answer: bool) -> Result<serde_json::Value, ApiError> {
+    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::MalformedJson(format!(
+            "syntax error at line {}, column {}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let contract = if answer {
+        &state.answer_contract
+    } else {
+        &state.request_contract
+    };
+    let errors = contract.validate(&doc);
+    if errors.is_empty() {
+        Ok(doc)
+    } else {
+        Err(ApiError::SchemaViolation(errors))
+    }
+}
+
+/// The registration body's verification requests. Listing them is their receipt: the due date
+/// of each newly received request is fixed now.
+#[utoipa::path(get, path = "/v1/verification-requests", tag = "verification requests",
+    params(StateFilter),
+    responses(
+        (status = 200, body = [VerificationRequestView]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("bearer" = []), ("trembita" = [])))]
+pub async fn list_for_body(
+    req: HttpRequest,
+    filter: web::Query<StateFilter>,
+    state: Data<AppState>,
+    mode: Data<ChannelMode>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::authenticate(&req, &state, *mode.get_ref()).await?;
+    check_filter(&filter)?;
+    let (today, due) = due_if_received_now(&state).await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let all = dms_db::staff::deliver_and_list(&mut conn, caller.body.id, due).await?;
+    let views: Vec<VerificationRequestView> = all
+        .iter()
+        .map(|r| VerificationRequestView::of(r, today))
+        .filter(|v| keep(filter.state.as_deref(), &v.state))
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdPath {
+    id: String,
+}
+
+/// Answer a verification request (final: a second answer is refused with 409).
+#[utoipa::path(post, path = "/v1/verification-requests/{id}/answer", tag = "verification requests",
+    params(("id" = String, Path)),
+    request_body(content = Object, content_type = "application/json", description = "A document valid against verification-answer.v1"),
+    responses(
+        (status = 200, body = VerificationRequestView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("bearer" = []), ("trembita" = [])))]
+pub async fn answer(
+    req: HttpRequest,
+    path: web::Path<IdPath>,
+    body: web::Bytes,
+    state: Data<AppState>,
+    mode: Data<ChannelMode>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::authenticate(&req, &state, *mode.get_ref()).await?;
+    let id = Uuid::parse_str(&path.id).map_err(|_| ApiError::NotFound)?;
+    let doc = parse_body(&state, &body, true)?;
+    let (today, due) = due_if_received_now(&state).await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    match dms_db::staff::answer(&mut conn, id, caller.body.id, &doc, due).await? {
+        AnswerOutcome::Answered => {}
+        AnswerOutcome::AlreadyAnswered => return Err(ApiError::AlreadyAnswered),
+        AnswerOutcome::NotFound => return Err(ApiError::NotFound),
+    }
+    let r = dms_db::staff::request(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(VerificationRequestView::of(&r, today)))
+}
+
+/// Create a verification request to a registration body (officers, within their territory).
+#[utoipa::path(post, path = "/admin/v1/verification-requests", tag = "staff",
+    request_body(content = Object, content_type = "application/json", description = "A document valid against verification-request.v1"),
+    responses(
+        (status = 201, body = VerificationRequestView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn create(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Officer]).await?;
+    let doc = parse_body(&state, &body, false)?;
+    let edrpou = doc["registration_body_edrpou"].as_str().unwrap_or_default();
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let target = dms_db::bodies::body_by_edrpou(&mut conn, edrpou)
+        .await?
+        .ok_or_else(|| {
+            ApiError::ValidationFailed(vec![dms_schemas::FieldError::new(
+                "/registration_body_edrpou",
+                "unknown_registration_body",
+                "names no registration body",
+            )])
+        })?;
+    let codifier = state.codifier().await?;
+    if !who
+        .territory
+        .as_deref()
+        .is_some_and(|t| codifier.lies_within(&target.hromada_katottg, t))
+    {
+        staff::audit(
+            &state,
+            &req,
+            &who,
+            "verification_request.refused_territory",
+            None,
+            serde_json::json!({"registration_body": edrpou}),
+        )
+        .await?;
+        return Err(ApiError::Forbidden);
+    }
+    let r = dms_db::staff::create_request(
+        &mut conn,
+        target.id,
+        &who,
+        &doc["person"],
+        doc["question"].as_str().unwrap_or_default(),
+        doc["details"].as_str().unwrap_or_default(),
+    )
+    .await?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "verification_request.create",
+        Some(r.id.to_string()),
+        serde_json::json!({"registration_body": edrpou}),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "location",
+            format!("/admin/v1/verification-requests/{}", r.id),
+        ))
+        .json(VerificationRequestView::of(
+            &r,
+            kyiv_date(chrono::Utc::now()),
+        )))
+}
+
+/// Verification requests as staff see them: officers only those to registration bodies inside
+/// their territory; `?state=overdue` lists the overdue ones.
+#[utoipa::path(get, path = "/admin/v1/verification-requests", tag = "staff",
+    params(StateFilter),
+    responses(
+        (status = 200, body = [VerificationRequestView]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn list_for_staff(
+    req: HttpRequest,
+    filter: web::Query<StateFilter>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Officer, Role::Supervisor]).await?;
+    check_filter(&filter)?;
+    let today = kyiv_date(chrono::Utc::now());
+    let codifier = state.codifier().await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let all = dms_db::staff::all_requests(&mut conn, filter.registration_body.as_deref()).await?;
+    let views: Vec<VerificationRequestView> = all
+        .iter()
+        .filter(
+            |r| match (Role::parse(&who.role), who.territory.as_deref()) {
+                (Some(Role::Officer), Some(t)) => {
+                    codifier.lies_within(&r.registration_body_hromada, t)
+                }
+                (Some(Role::Supervisor), _) => true,
+                _ => false,
+            },
+        )
+        .map(|r| VerificationRequestView::of(r, today))
+        .filter(|v| keep(filter.state.as_deref(), &v.state))
+        .collect();
+    let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "verification_request.list",
+        None,
+        serde_json::json!({"returned": ids}),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CalendarOverride {
+    /// The day (YYYY-MM-DD).
+    pub day: chrono::NaiveDate,
+    /// true: a working day; false: a day off.
+    pub working: bool,
+    pub reason: String,
+}
+
+fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::SchemaViolation(vec![dms_schemas::FieldError::new(
+            "",
+            "schema",
+            format!("{e}"),
+        )])
+    })
+}
+
+/// Declare a day a working day or a day off (supervisors); deadlines of requests received from
+/// now on take it into account.
+#[utoipa::path(post, path = "/admin/v1/calendar-overrides", tag = "staff",
+    request_body = CalendarOverride,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn set_calendar_override(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let o: CalendarOverride = typed(&body)?;
+    if o.reason.trim().is_empty() {
+        return Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new("/reason", "min_length", "must not be empty"),
+        ]));
+    }
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    dms_db::staff::set_override(&mut conn, o.day, o.working, &o.reason, who.id).await?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "calendar.override",
+        Some(o.day.to_string()),
+        serde_json::json!({"working": o.working}),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRestriction {
+    /// КАТОТТГ of any level: everything inside it is banned.
+    pub katottg: String,
+    pub from: chrono::NaiveDate,
+    /// Inclusive; absent = until lifted.
+    pub to: Option<chrono::NaiveDate>,
+    /// The military command's decision the ban rests on.
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestrictionView {
+    pub id: Uuid,
+    pub katottg: String,
+    pub from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    pub legal_basis: String,
+}
+
+impl From<dms_db::staff::Restriction> for RestrictionView {
+    fn from(r: dms_db::staff::Restriction) -> Self {
+        RestrictionView {
+            id: r.id,
+            katottg: r.katottg,
+            from: r.from_date.to_string(),
+            to: r.to_date.map(|d| d.to_string()),
+            legal_basis: r.legal_basis,
+        }
+    }
+}
+
+/// Ban registration actions in a territory for a date range (supervisors; CMU 1450/2021).
+#[utoipa::path(post, path = "/admin/v1/territory-restrictions", tag = "staff",
+    request_body = NewRestriction,
+    responses(
+        (status = 201, body = RestrictionView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn add_restriction(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let r: NewRestriction = typed(&body)?;
+    let mut errors = Vec::new();
+    if state.codifier().await?.category(&r.katottg).is_none() {
+        errors.push(dms_schemas::FieldError::new(
+            "/katottg",
+            "katottg_unknown",
+            "is not in the territorial codifier",
+        ));
+    }
+    if r.to.is_some_and(|t| t < r.from) {
+        errors.push(dms_schemas::FieldError::new(
+            "/to",
+            "before_from",
+            "is earlier than /from",
+        ));
+    }
+    if r.legal_basis.trim().is_empty() {
+        errors.push(dms_schemas::FieldError::new(
+            "/legal_basis",
+            "min_length",
+            "must not be empty",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::ValidationFailed(errors));
+    }
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let stored =
+        dms_db::staff::add_restriction(&mut conn, &r.katottg, r.from, r.to, &r.legal_basis, who.id)
+            .await?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "territory_restriction.create",
+        Some(stored.id.to_string()),
+        serde_json::json!({"katottg": r.katottg}),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(RestrictionView::from(stored)))
+}
+
+/// Territorial bans (supervisors and officers).
+#[utoipa::path(get, path = "/admin/v1/territory-restrictions", tag = "staff",
+    responses(
+        (status = 200, body = [RestrictionView]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn list_restrictions(
+    req: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff::authenticate(&req, &state, &[Role::Supervisor, Role::Officer]).await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let all: Vec<RestrictionView> = dms_db::staff::restrictions(&mut conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(all))
+}

@@ -1,0 +1,503 @@
+//! DMS staff: role-scoped access to the admin API, verification requests with a deadline of three
+//! working days from receipt, answers that are final, and territorial bans that refuse actions.
+
+use dms_tests::{kyiv_day, person_action, spawn_app, TestApp, KHMELNYTSKYI_EDRPOU, LVIV_EDRPOU};
+use serde_json::{json, Value};
+
+const KHMELNYTSKA_OBLAST: &str = "UA68000000000099709";
+const LVIVSKA_OBLAST: &str = "UA46000000000026241";
+
+struct Staff {
+    officer: String,
+    lviv_officer: String,
+    supervisor: String,
+    auditor: String,
+}
+
+async fn staff(app: &TestApp) -> Staff {
+    Staff {
+        officer: app
+            .staff(
+                "officer",
+                "ГУ ДМС у Хмельницькій області",
+                Some(KHMELNYTSKA_OBLAST),
+            )
+            .await
+            .1,
+        lviv_officer: app
+            .staff(
+                "officer",
+                "ГУ ДМС у Львівській області",
+                Some(LVIVSKA_OBLAST),
+            )
+            .await
+            .1,
+        supervisor: app.staff("supervisor", "ДМС України", None).await.1,
+        auditor: app.staff("auditor", "ДМС України", None).await.1,
+    }
+}
+
+fn request_doc(edrpou: &str) -> Value {
+    json!({
+        "registration_body_edrpou": edrpou,
+        "person": {"unzr": "19900315-12346"},
+        "question": "confirm_current_address",
+        "details": "Перевірка у зв'язку з оформленням паспорта"
+    })
+}
+
+async fn admin(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.http.request(method, format!("{}{path}", app.admin_url));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn community(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .request(method, format!("{}{path}", app.url))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_admin_endpoint_admits_exactly_its_roles() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let override_body = json!({"day": kyiv_day(30), "working": false, "reason": "Рішення КМУ"});
+    let ban_body = json!({"katottg": "UA68040470020031437", "from": kyiv_day(100), "to": kyiv_day(101), "legal_basis": "Наказ військового командування"});
+    // (method, path, body, [none, officer, supervisor, auditor])
+    let cases: Vec<(Method, &str, Option<Value>, [u16; 4])> = vec![
+        (
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+            [401, 201, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/verification-requests",
+            None,
+            [401, 200, 200, 403],
+        ),
+        (
+            Method::POST,
+            "/admin/v1/calendar-overrides",
+            Some(override_body),
+            [401, 403, 204, 403],
+        ),
+        (
+            Method::POST,
+            "/admin/v1/territory-restrictions",
+            Some(ban_body),
+            [401, 403, 201, 403],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/territory-restrictions",
+            None,
+            [401, 200, 200, 403],
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let tokens = [
+            None,
+            Some(s.officer.as_str()),
+            Some(s.supervisor.as_str()),
+            Some(s.auditor.as_str()),
+        ];
+        for (token, want) in tokens.into_iter().zip(expected) {
+            let (got, problem) = admin(&app, method.clone(), path, token, body.clone()).await;
+            assert_eq!(got, want, "{method} {path} as {token:?}: {problem}");
+            if got == 403 {
+                assert_eq!(problem["code"], "forbidden");
+            }
+        }
+    }
+    // A community token means nothing on the admin listener, and staff tokens nothing on /v1.
+    let (got, _) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/verification-requests",
+        Some(&app.token),
+        None,
+    )
+    .await;
+    assert_eq!(got, 401);
+    let (got, _) = community(
+        &app,
+        &s.supervisor,
+        Method::GET,
+        "/v1/verification-requests",
+        None,
+    )
+    .await;
+    assert_eq!(got, 401);
+    assert!(app.count("audit_log WHERE event = 'staff.forbidden'").await >= 7);
+}
+
+#[tokio::test]
+async fn a_request_is_due_three_working_days_after_receipt_and_its_answer_is_final() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    // Make the next days explicit so the expectation does not depend on today's weekday:
+    // days 1..4 are working days, then day 2 is declared a day off by a supervisor.
+    for d in 1..=4 {
+        let body = json!({"day": kyiv_day(d), "working": true, "reason": "тест"});
+        assert_eq!(
+            admin(
+                &app,
+                Method::POST,
+                "/admin/v1/calendar-overrides",
+                Some(&s.supervisor),
+                Some(body)
+            )
+            .await
+            .0,
+            204
+        );
+    }
+    let body = json!({"day": kyiv_day(2), "working": false, "reason": "перенесення робочого дня"});
+    assert_eq!(
+        admin(
+            &app,
+            Method::POST,
+            "/admin/v1/calendar-overrides",
+            Some(&s.supervisor),
+            Some(body)
+        )
+        .await
+        .0,
+        204
+    );
+
+    let (status, created) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/verification-requests",
+        Some(&s.officer),
+        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["state"], "open");
+    assert!(
+        created.get("due_date").is_none(),
+        "no deadline before receipt"
+    );
+    let id = created["id"].as_str().unwrap();
+
+    // Another community never sees it and cannot answer it.
+    let (_, listed) = community(
+        &app,
+        &app.lviv_token,
+        Method::GET,
+        "/v1/verification-requests",
+        None,
+    )
+    .await;
+    assert_eq!(listed, json!([]));
+    let answer = json!({"result": "confirmed"});
+    let (status, _) = community(
+        &app,
+        &app.lviv_token,
+        Method::POST,
+        &format!("/v1/verification-requests/{id}/answer"),
+        Some(answer.clone()),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // First listing is the receipt: due = third working day after today = day 4.
+    let (status, listed) = community(
+        &app,
+        &app.token,
+        Method::GET,
+        "/v1/verification-requests?state=open",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["due_date"], kyiv_day(4));
+    assert!(listed[0]["received_at"].is_string());
+    // Listing again does not move the deadline.
+    let (_, again) = community(
+        &app,
+        &app.token,
+        Method::GET,
+        "/v1/verification-requests",
+        None,
+    )
+    .await;
+    assert_eq!(again[0]["due_date"], kyiv_day(4));
+    assert_eq!(again[0]["received_at"], listed[0]["received_at"]);
+
+    let bad = json!({"result": "address_is"});
+    let (status, problem) = community(
+        &app,
+        &app.token,
+        Method::POST,
+        &format!("/v1/verification-requests/{id}/answer"),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["pointer"], "/address");
+    let (status, answered) = community(
+        &app,
+        &app.token,
+        Method::POST,
+        &format!("/v1/verification-requests/{id}/answer"),
+        Some(answer.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["state"], "answered");
+    let (status, problem) = community(
+        &app,
+        &app.token,
+        Method::POST,
+        &format!("/v1/verification-requests/{id}/answer"),
+        Some(json!({"result": "not_registered"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["code"], "already_answered");
+    let (_, open) = community(
+        &app,
+        &app.token,
+        Method::GET,
+        "/v1/verification-requests?state=open",
+        None,
+    )
+    .await;
+    assert_eq!(open, json!([]));
+}
+
+#[tokio::test]
+async fn officers_work_only_within_their_territory_and_overdue_requests_are_listed() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let (status, _) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/verification-requests",
+        Some(&s.lviv_officer),
+        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, mine) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/verification-requests",
+        Some(&s.lviv_officer),
+        Some(request_doc(LVIV_EDRPOU)),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, theirs) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/verification-requests",
+        Some(&s.officer),
+        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+    )
+    .await;
+    let (_, seen) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/verification-requests?state=all",
+        Some(&s.lviv_officer),
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [mine["id"].as_str().unwrap()],
+        "an officer sees only their territory"
+    );
+    let (_, all) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/verification-requests?state=all",
+        Some(&s.supervisor),
+        None,
+    )
+    .await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+
+    // Received, then the due day passes unanswered.
+    community(
+        &app,
+        &app.token,
+        Method::GET,
+        "/v1/verification-requests",
+        None,
+    )
+    .await;
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db().await;
+        diesel::sql_query(format!(
+            "UPDATE verification_requests SET due_date = '{}' WHERE id = '{}'",
+            kyiv_day(-1),
+            theirs["id"].as_str().unwrap()
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let (_, overdue) = admin(
+        &app,
+        Method::GET,
+        &format!(
+            "/admin/v1/verification-requests?state=overdue&registration_body={KHMELNYTSKYI_EDRPOU}"
+        ),
+        Some(&s.supervisor),
+        None,
+    )
+    .await;
+    assert_eq!(overdue.as_array().unwrap().len(), 1);
+    assert_eq!(overdue[0]["id"], theirs["id"]);
+    let (_, own) = community(
+        &app,
+        &app.token,
+        Method::GET,
+        "/v1/verification-requests?state=overdue",
+        None,
+    )
+    .await;
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    // The scheduled job records the flag.
+    let out = tokio::process::Command::new(
+        std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("dms-api"),
+    )
+    .arg("mark-overdue")
+    .env("DATABASE_URL", &app.database_url)
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert_eq!(app.count("verification_requests WHERE overdue").await, 1);
+    assert!(
+        app.count("audit_log WHERE event = 'verification_request.list'")
+            .await
+            >= 3
+    );
+}
+
+#[tokio::test]
+async fn registration_actions_in_a_banned_territory_are_refused_naming_the_basis() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    // A ban on the whole Khmelnytskyi oblast, from tomorrow: today's actions still go through.
+    let ban = json!({"katottg": KHMELNYTSKA_OBLAST, "from": kyiv_day(1), "legal_basis": "Наказ НГШ ЗСУ № 1 (тест)"});
+    let (status, stored) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/territory-restrictions",
+        Some(&s.supervisor),
+        Some(ban),
+    )
+    .await;
+    assert_eq!(status, 201, "{stored}");
+    assert_eq!(
+        app.submit(&person_action("declaration_of_residence", 1))
+            .await
+            .status(),
+        201
+    );
+    // A ban on the village covering today refuses an action there, and only there.
+    let ban = json!({"katottg": "UA68040470020031437", "from": kyiv_day(-5), "to": kyiv_day(5), "legal_basis": "Рішення ради оборони області (тест)"});
+    assert_eq!(
+        admin(
+            &app,
+            Method::POST,
+            "/admin/v1/territory-restrictions",
+            Some(&s.supervisor),
+            Some(ban)
+        )
+        .await
+        .0,
+        201
+    );
+    let mut doc = person_action("declaration_of_residence", 2);
+    doc["address"]["katottg"] = "UA68040470020031437".into();
+    let res = app.submit(&doc).await;
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "territory_restricted");
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Рішення ради оборони області"));
+    assert_eq!(
+        app.submit(&person_action("declaration_of_residence", 3))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(app.count("registration_actions").await, 2);
+    // Bad bans are refused with pointers.
+    let bad = json!({"katottg": "UA00000000000000000", "from": kyiv_day(5), "to": kyiv_day(1), "legal_basis": " "});
+    let (status, problem) = admin(
+        &app,
+        Method::POST,
+        "/admin/v1/territory-restrictions",
+        Some(&s.supervisor),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/katottg", "/to", "/legal_basis"]);
+}
