@@ -58,6 +58,10 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 struct RequestId(String);
 
+/// The database URL, for the few synchronous checks run off the async pool.
+#[derive(Debug, Clone)]
+pub struct DatabaseUrl(pub String);
+
 /// The id of the request being served (taken from a sane `X-Request-Id`, else a new UUIDv7).
 pub fn request_id(req: &HttpRequest) -> String {
     req.extensions()
@@ -119,6 +123,10 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
         "/admin/v1/territory-restrictions",
         web::get().to(verification::list_restrictions),
     )
+    .route(
+        "/admin/v1/audit/verify",
+        web::get().to(verification::verify_audit),
+    )
     .route("/healthz", web::get().to(routes::healthz))
     .route("/readyz", web::get().to(routes::readyz))
     .route("/openapi.json", web::get().to(routes::openapi));
@@ -137,10 +145,12 @@ const ECHOED_TRANSPORT_HEADERS: [&str; 2] = ["uxp-queryid", "x-road-id"];
 
 fn build_server(
     state: Data<AppState>,
+    database_url: &str,
     listener: Listener,
     addr: &str,
     workers: Option<usize>,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let database_url = Data::new(DatabaseUrl(database_url.to_owned()));
     let server = HttpServer::new(move || {
         let metrics = state.metrics.clone();
         let mode = match listener {
@@ -149,6 +159,7 @@ fn build_server(
         };
         App::new()
             .app_data(state.clone())
+            .app_data(database_url.clone())
             .app_data(Data::new(mode.unwrap_or(ChannelMode::Token)))
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
@@ -260,6 +271,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let mut servers = Vec::new();
     let (server, addr) = build_server(
         state.clone(),
+        &settings.database_url,
         Listener::Community(ChannelMode::Token),
         &settings.listen,
         settings.workers,
@@ -269,8 +281,13 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         |listen: &Option<String>, listener: Listener| -> anyhow::Result<Option<SocketAddr>> {
             match listen {
                 Some(listen) => {
-                    let (server, addr) =
-                        build_server(state.clone(), listener, listen, settings.workers)?;
+                    let (server, addr) = build_server(
+                        state.clone(),
+                        &settings.database_url,
+                        listener,
+                        listen,
+                        settings.workers,
+                    )?;
                     servers.push(server);
                     Ok(Some(addr))
                 }

@@ -153,6 +153,10 @@ enum Command {
     },
     /// Flag verification requests unanswered after their due day (also a scheduled job).
     MarkOverdue(Db),
+    /// Seal new audit rows into the hash chain (also a scheduled job).
+    AuditSeal(Db),
+    /// Re-check the audit hash chain; exits non-zero naming the first broken row.
+    AuditVerify(Db),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -263,6 +267,22 @@ fn main() -> anyhow::Result<()> {
                 document_key.as_deref(),
             )?;
             println!("released {released} held action(s)");
+            Ok(())
+        }
+        Command::AuditSeal(db) => {
+            use diesel::Connection;
+            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
+            println!("sealed: {}", dms_db::audit::chain::seal(&mut conn, 5)?);
+            Ok(())
+        }
+        Command::AuditVerify(db) => {
+            use diesel::Connection;
+            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
+            let v = dms_db::audit::chain::verify(&mut conn)?;
+            println!("{}", serde_json::to_string(&v)?);
+            if v.first_broken.is_some() {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::MarkOverdue(db) => {

@@ -31,7 +31,8 @@ use utoipa::{Modify, OpenApi};
         verification::list_for_staff,
         verification::set_calendar_override,
         verification::add_restriction,
-        verification::list_restrictions
+        verification::list_restrictions,
+        verification::verify_audit
     ),
     components(schemas(
         ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health,

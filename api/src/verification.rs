@@ -495,3 +495,41 @@ pub async fn list_restrictions(
         .collect();
     Ok(HttpResponse::Ok().json(all))
 }
+
+/// Re-check the audit log's hash chain (auditors); names the first broken row.
+#[utoipa::path(get, path = "/admin/v1/audit/verify", tag = "staff",
+    responses(
+        (status = 200, description = "sealed_rows, first_broken (null when intact), reason", body = Object),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn verify_audit(
+    req: HttpRequest,
+    state: Data<AppState>,
+    settings: Data<crate::DatabaseUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Auditor]).await?;
+    let url = settings.0.clone();
+    let result = web::block(
+        move || -> anyhow::Result<dms_db::audit::chain::Verification> {
+            use diesel::Connection;
+            let mut conn = diesel::PgConnection::establish(&url)?;
+            Ok(dms_db::audit::chain::verify(&mut conn)?)
+        },
+    )
+    .await
+    .map_err(|_| ApiError::Internal)?
+    .map_err(|_| ApiError::Unavailable("the database is unavailable"))?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "audit.verify",
+        None,
+        serde_json::json!({"first_broken": result.first_broken}),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(result))
+}

@@ -76,6 +76,17 @@ fn mark_overdue(database_url: &str) {
     }
 }
 
+fn seal_audit(database_url: &str) {
+    use diesel::Connection;
+    let result = diesel::PgConnection::establish(database_url)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| Ok(dms_db::audit::chain::seal(&mut conn, 5)?));
+    match result {
+        Ok(n) => tracing::info!(sealed = n, "audit rows sealed"),
+        Err(e) => tracing::error!(error.message = %e, "sealing the audit log failed"),
+    }
+}
+
 fn run_logged(settings: &Settings) {
     match dms_feeder::run_once(settings) {
         Ok(report) => tracing::info!(
@@ -121,6 +132,16 @@ async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> 
             let url = url.clone();
             Box::pin(async move {
                 let _ = tokio::task::spawn_blocking(move || mark_overdue(&url)).await;
+            })
+        })?)
+        .await?;
+    // Seal the audit log into its hash chain.
+    let url = settings.database_url.clone();
+    sched
+        .add(Job::new_async("30 */10 * * * *", move |_, _| {
+            let url = url.clone();
+            Box::pin(async move {
+                let _ = tokio::task::spawn_blocking(move || seal_audit(&url)).await;
             })
         })?)
         .await?;

@@ -125,6 +125,12 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
             None,
             [401, 200, 200, 403],
         ),
+        (
+            Method::GET,
+            "/admin/v1/audit/verify",
+            None,
+            [401, 403, 403, 200],
+        ),
     ];
     for (method, path, body, expected) in cases {
         let tokens = [
@@ -500,4 +506,93 @@ async fn registration_actions_in_a_banned_territory_are_refused_naming_the_basis
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
     assert_eq!(pointers, ["/katottg", "/to", "/legal_basis"]);
+}
+
+#[tokio::test]
+async fn the_sealed_audit_chain_names_the_first_tampered_row() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    for i in 0..3 {
+        assert_eq!(
+            app.submit(&person_action("declaration_of_residence", i))
+                .await
+                .status(),
+            201
+        );
+    }
+    let url = app.database_url.clone();
+    let sealed = tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        dms_db::audit::chain::seal(&mut conn, 0).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(sealed >= 3);
+    let (status, v) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/audit/verify",
+        Some(&s.auditor),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["first_broken"], Value::Null);
+    assert_eq!(v["sealed_rows"], sealed);
+
+    // Tamper with the second sealed row directly in SQL, bypassing the append-only trigger.
+    let target: i64 = {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Int8)]
+            audit_id: i64,
+        }
+        let mut conn = app.db().await;
+        let id = diesel::sql_query(
+            "SELECT audit_id FROM audit_seals ORDER BY audit_id OFFSET 1 LIMIT 1",
+        )
+        .get_result::<Id>(&mut conn)
+        .await
+        .unwrap()
+        .audit_id;
+        diesel::sql_query("SET session_replication_role = replica")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        diesel::sql_query(format!(
+            "UPDATE audit_log SET target = 'someone-else' WHERE id = {id}"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        id
+    };
+    let (_, v) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/audit/verify",
+        Some(&s.auditor),
+        None,
+    )
+    .await;
+    assert_eq!(v["first_broken"], target);
+    let out = tokio::process::Command::new(
+        std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("dms-api"),
+    )
+    .arg("audit-verify")
+    .env("DATABASE_URL", &app.database_url)
+    .output()
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("\"first_broken\":{target}")));
 }
