@@ -98,6 +98,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/v1/verification-requests/{id}/answer",
             web::post().to(verification::answer),
+        )
+        .route(
+            "/v1/notifications",
+            web::get().to(verification::notifications),
         );
 }
 

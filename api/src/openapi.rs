@@ -32,12 +32,14 @@ use utoipa::{Modify, OpenApi};
         verification::set_calendar_override,
         verification::add_restriction,
         verification::list_restrictions,
-        verification::verify_audit
+        verification::verify_audit,
+        verification::notifications
     ),
     components(schemas(
         ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health,
         verification::VerificationRequestView, verification::CalendarOverride,
-        verification::NewRestriction, verification::RestrictionView
+        verification::NewRestriction, verification::RestrictionView,
+        verification::NoticeView, verification::NoticePage
     )),
     modifiers(&Security)
 )]

@@ -533,3 +533,114 @@ pub async fn verify_audit(
     .await?;
     Ok(HttpResponse::Ok().json(result))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Cursor {
+    /// Return notices after this cursor (default 0); asking acknowledges everything up to it.
+    pub after: Option<i64>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    /// The notice's cursor.
+    pub id: i64,
+    /// `resident_registered_elsewhere` (your registration of residence ended on `effective_date`)
+    /// or `move_cancelled` (that registration elsewhere was cancelled: yours is current again).
+    pub kind: String,
+    pub effective_date: String,
+    /// The other community's action.
+    pub action_id: Uuid,
+    pub dms_number: String,
+    pub action_type: String,
+    pub registration_body_edrpou: String,
+    #[schema(value_type = Object)]
+    pub person: serde_json::Value,
+    /// Your action that was ended (or restored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_action_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_dms_number: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticePage {
+    pub items: Vec<NoticeView>,
+    /// Pass this as `after` next time.
+    pub next_cursor: i64,
+}
+
+/// Notices for the registration body, cursor-paged.
+#[utoipa::path(get, path = "/v1/notifications", tag = "notifications",
+    params(Cursor),
+    responses(
+        (status = 200, body = NoticePage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("bearer" = []), ("trembita" = [])))]
+pub async fn notifications(
+    req: HttpRequest,
+    cursor: web::Query<Cursor>,
+    state: Data<AppState>,
+    mode: Data<ChannelMode>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::authenticate(&req, &state, *mode.get_ref()).await?;
+    let after = cursor.after.unwrap_or(0);
+    let limit = cursor.limit.unwrap_or(100);
+    let mut errors = Vec::new();
+    if after < 0 {
+        errors.push(dms_schemas::FieldError::new(
+            "/after",
+            "minimum",
+            "must be at least 0",
+        ));
+    }
+    if !(1..=500).contains(&limit) {
+        errors.push(dms_schemas::FieldError::new(
+            "/limit",
+            "range",
+            "must be between 1 and 500",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::SchemaViolation(errors));
+    }
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let notices = dms_db::actions::notices(&mut conn, caller.body.id, after, limit).await?;
+    let next_cursor = notices.last().map_or(after, |n| n.id);
+    let items: Vec<NoticeView> = notices
+        .into_iter()
+        .map(|n| NoticeView {
+            id: n.id,
+            kind: n.kind,
+            effective_date: n.effective_date.to_string(),
+            action_id: n.action_id,
+            dms_number: n.dms_number,
+            action_type: n.action_type,
+            registration_body_edrpou: n.registration_body_edrpou,
+            person: n.person.unwrap_or(serde_json::Value::Null),
+            previous_action_id: n.previous_action_id,
+            previous_dms_number: n.previous_dms_number,
+        })
+        .collect();
+    if !items.is_empty() {
+        dms_db::audit::record(
+            &mut conn,
+            &dms_db::audit::AuditEvent {
+                actor_kind: "registration_body".into(),
+                actor_id: Some(caller.body.id.to_string()),
+                channel: caller.transport.channel.clone(),
+                event: "notifications.read".into(),
+                target: None,
+                request_id: Some(crate::request_id(&req)),
+                details: serde_json::json!({"actions": items.iter().map(|i| i.action_id).collect::<Vec<_>>()}),
+            },
+        )
+        .await?;
+    }
+    Ok(HttpResponse::Ok().json(NoticePage { items, next_cursor }))
+}

@@ -214,6 +214,8 @@ pub async fn record(
     let outcome = conn
         .transaction(async |conn| -> Result<Stored, Abort> {
             let shared: &AsyncPgConnection = conn;
+            // The person's current residence as known before this action.
+            let mut residence: (Option<Uuid>, Option<Uuid>) = (None, None);
             // Concurrent submissions under one key queue on the lock; the later ones then see
             // the committed action (each statement takes a fresh snapshot) and replay it.
             let key = format!("{}/{}", new.registration_body_id, new.external_id);
@@ -236,8 +238,13 @@ pub async fn record(
                         .on_conflict(persons::person_key)
                         .do_update()
                         .set(persons::updated_at.eq(diesel::dsl::now))
-                        .returning((persons::id, persons::register_entry))
-                        .get_result::<(Uuid, bool)>(&mut &*shared);
+                        .returning((
+                            persons::id,
+                            persons::register_entry,
+                            persons::residence_action_id,
+                            persons::residence_body_id,
+                        ))
+                        .get_result::<PersonRow>(&mut &*shared);
                     let ban = tr::table
                         .filter(tr::katottg.eq_any(&new.territory_path))
                         .filter(tr::from_date.le(new.action_date))
@@ -246,7 +253,7 @@ pub async fn record(
                         .select(tr::legal_basis)
                         .limit(1)
                         .load::<String>(&mut &*shared);
-                    let (_, taken, (id, entry), bans) =
+                    let (_, taken, (id, entry, res_action, res_body), bans) =
                         futures_util::try_join!(lock, taken, upsert, ban)?;
                     if taken {
                         return Err(Abort::Duplicate);
@@ -254,6 +261,7 @@ pub async fn record(
                     if let Some(legal_basis) = bans.into_iter().next() {
                         return Err(Abort::Restricted(legal_basis));
                     }
+                    residence = (res_action, res_body);
                     (Some(id), entry, None)
                 }
                 (None, Some(target)) => {
@@ -338,7 +346,16 @@ pub async fn record(
                     })),
                 ))
                 .execute(&mut &*shared);
-            futures_util::try_join!(confirmation, feed, audit)?;
+            let mut writes: Vec<Write<'_>> =
+                vec![Box::pin(confirmation), Box::pin(feed), Box::pin(audit)];
+            writes.extend(residence_writes(
+                shared,
+                new,
+                person_id,
+                residence,
+                cancels_action_id,
+            ));
+            futures_util::future::try_join_all(writes).await?;
             Ok(Stored {
                 id: new.id,
                 dms_number,
@@ -358,6 +375,101 @@ pub async fn record(
             .ok_or_else(|| DbError::Query(DieselError::NotFound)),
         Err(Abort::Db(e)) => Err(DbError::Query(e)),
     }
+}
+
+/// Columns of the person as the upsert returns them.
+type PersonRow = (Uuid, bool, Option<Uuid>, Option<Uuid>);
+
+type Write<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = QueryResult<usize>> + Send + 'a>>;
+
+/// Moves between communities. A declaration or registration of residence becomes the person's
+/// current residence; if the previous one was in another community, that registration body is
+/// notified (in this transaction, so exactly once). A deregistration of residence by the current
+/// community clears it. A cancellation restores what the cancelled action replaced, and tells the
+/// community it had been taken from.
+fn residence_writes<'a>(
+    conn: &'a AsyncPgConnection,
+    new: &'a NewAction,
+    person_id: Option<Uuid>,
+    (previous_action, previous_body): (Option<Uuid>, Option<Uuid>),
+    cancels_action_id: Option<Uuid>,
+) -> Vec<Write<'a>> {
+    use crate::schema::{notifications as n, persons, residence_changes as rc};
+    let mut writes: Vec<Write<'a>> = Vec::new();
+    let kind = new.action_type.as_str();
+    if let (Some(target), "cancellation") = (cancels_action_id, kind) {
+        writes.push(Box::pin(
+            diesel::sql_query(
+                "WITH c AS (SELECT * FROM residence_changes WHERE action_id = $1), \
+                      u AS (UPDATE persons p SET residence_action_id = c.previous_action_id, \
+                              residence_body_id = c.previous_body_id, updated_at = now() \
+                            FROM c WHERE p.id = c.person_id AND p.residence_action_id = $1 \
+                            RETURNING c.previous_body_id AS body, c.previous_action_id AS previous) \
+                 INSERT INTO notifications (registration_body_id, kind, action_id, previous_action_id, effective_date) \
+                 SELECT body, 'move_cancelled', $2, previous, $3 FROM u \
+                 WHERE body IS NOT NULL AND body <> $4",
+            )
+            .bind::<SqlUuid, _>(target)
+            .bind::<SqlUuid, _>(new.id)
+            .bind::<Date, _>(new.action_date)
+            .bind::<SqlUuid, _>(new.registration_body_id)
+            .execute(&mut &*conn),
+        ));
+        return writes;
+    }
+    let Some(person) = person_id else {
+        return writes;
+    };
+    let moves_in = matches!(
+        kind,
+        "declaration_of_residence" | "registration_of_residence"
+    );
+    let moves_out =
+        kind == "deregistration_of_residence" && previous_body == Some(new.registration_body_id);
+    if !(moves_in || moves_out) {
+        return writes;
+    }
+    writes.push(Box::pin(
+        diesel::insert_into(rc::table)
+            .values((
+                rc::action_id.eq(new.id),
+                rc::person_id.eq(person),
+                rc::previous_action_id.eq(previous_action),
+                rc::previous_body_id.eq(previous_body),
+            ))
+            .execute(&mut &*conn),
+    ));
+    let (action, body) = if moves_in {
+        (Some(new.id), Some(new.registration_body_id))
+    } else {
+        (None, None)
+    };
+    writes.push(Box::pin(
+        diesel::update(persons::table.find(person))
+            .set((
+                persons::residence_action_id.eq(action),
+                persons::residence_body_id.eq(body),
+                persons::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut &*conn),
+    ));
+    if let (true, Some(previous)) = (moves_in, previous_body) {
+        if previous != new.registration_body_id {
+            writes.push(Box::pin(
+                diesel::insert_into(n::table)
+                    .values((
+                        n::registration_body_id.eq(previous),
+                        n::kind.eq("resident_registered_elsewhere"),
+                        n::action_id.eq(new.id),
+                        n::previous_action_id.eq(previous_action),
+                        n::effective_date.eq(new.action_date),
+                    ))
+                    .execute(&mut &*conn),
+            ));
+        }
+    }
+    writes
 }
 
 /// Resolve a cancellation's target among the caller's own actions.
@@ -484,6 +596,65 @@ pub async fn feed_gauges(conn: &mut Conn) -> Result<Vec<StateCount>, DbError> {
          UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
            WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed')",
     )
+    .load(conn)
+    .await?)
+}
+
+/// A notice to a registration body (e.g. "your resident registered elsewhere").
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Notice {
+    #[diesel(sql_type = Int8)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub effective_date: NaiveDate,
+    #[diesel(sql_type = SqlUuid)]
+    pub action_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub dms_number: String,
+    #[diesel(sql_type = Text)]
+    pub action_type: String,
+    #[diesel(sql_type = Text)]
+    pub registration_body_edrpou: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Jsonb>)]
+    pub person: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub previous_action_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub previous_dms_number: Option<String>,
+}
+
+/// The body's notices after `after` (a cursor: a notice id), oldest first. Asking for notices
+/// after a cursor acknowledges everything up to it.
+pub async fn notices(
+    conn: &mut Conn,
+    body_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Notice>, DbError> {
+    diesel::sql_query(
+        "UPDATE registration_bodies SET notifications_acked = GREATEST(notifications_acked, $2) WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(body_id)
+    .bind::<Int8, _>(after)
+    .execute(conn)
+    .await?;
+    Ok(diesel::sql_query(
+        "SELECT n.id, n.kind, n.effective_date, n.action_id, a.dms_number, a.action_type, \
+                b.edrpou AS registration_body_edrpou, \
+                COALESCE(a.body->'person', t.body->'person') AS person, \
+                n.previous_action_id, p.dms_number AS previous_dms_number \
+         FROM notifications n \
+         JOIN registration_actions a ON a.id = n.action_id \
+         JOIN registration_bodies b ON b.id = a.registration_body_id \
+         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
+         LEFT JOIN registration_actions p ON p.id = n.previous_action_id \
+         WHERE n.registration_body_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3",
+    )
+    .bind::<SqlUuid, _>(body_id)
+    .bind::<Int8, _>(after)
+    .bind::<Int8, _>(limit)
     .load(conn)
     .await?)
 }

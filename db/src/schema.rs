@@ -66,6 +66,29 @@ diesel::table! {
         register_entry -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        residence_action_id -> Nullable<Uuid>,
+        residence_body_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    residence_changes (action_id) {
+        action_id -> Uuid,
+        person_id -> Uuid,
+        previous_action_id -> Nullable<Uuid>,
+        previous_body_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        registration_body_id -> Uuid,
+        kind -> Text,
+        action_id -> Uuid,
+        previous_action_id -> Nullable<Uuid>,
+        effective_date -> Date,
+        created_at -> Timestamptz,
     }
 }
 
@@ -139,5 +162,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     registration_actions,
     confirmations,
     feed_items,
-    territory_restrictions
+    territory_restrictions,
+    residence_changes,
+    notifications
 );

@@ -9,6 +9,7 @@ mod feeder;
 mod idempotency;
 mod intake;
 mod logs;
+mod moves;
 mod operations;
 mod resilience;
 mod staff;
