@@ -131,6 +131,22 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
         "/admin/v1/audit/verify",
         web::get().to(verification::verify_audit),
     )
+    .route(
+        "/admin/v1/registration-actions",
+        web::get().to(verification::search),
+    )
+    .route(
+        "/admin/v1/reports/{kind}",
+        web::get().to(verification::report),
+    )
+    .route(
+        "/admin/v1/registration-bodies",
+        web::post().to(verification::create_body),
+    )
+    .route(
+        "/admin/v1/registration-bodies/{edrpou}/{action}",
+        web::post().to(verification::manage_body),
+    )
     .route("/healthz", web::get().to(routes::healthz))
     .route("/readyz", web::get().to(routes::readyz))
     .route("/openapi.json", web::get().to(routes::openapi));

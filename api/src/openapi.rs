@@ -33,13 +33,18 @@ use utoipa::{Modify, OpenApi};
         verification::add_restriction,
         verification::list_restrictions,
         verification::verify_audit,
-        verification::notifications
+        verification::notifications,
+        verification::search,
+        verification::report,
+        verification::create_body,
+        verification::manage_body
     ),
     components(schemas(
         ReceiptResponse, ActionStateResponse, ActionRef, FeedState, Problem, FieldError, Health,
         verification::VerificationRequestView, verification::CalendarOverride,
         verification::NewRestriction, verification::RestrictionView,
-        verification::NoticeView, verification::NoticePage
+        verification::NoticeView, verification::NoticePage, verification::FoundAction,
+        verification::NewBody, verification::BodyView, verification::Credential, verification::IssuedToken
     )),
     modifiers(&Security)
 )]

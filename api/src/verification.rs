@@ -644,3 +644,419 @@ pub async fn notifications(
     }
     Ok(HttpResponse::Ok().json(NoticePage { items, next_cursor }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    pub unzr: Option<String>,
+    pub rnokpp: Option<String>,
+    pub document_type: Option<String>,
+    pub document_number: Option<String>,
+    pub surname: Option<String>,
+    pub birth_date: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundAction {
+    pub action_id: Uuid,
+    pub dms_number: String,
+    pub action_type: String,
+    pub action_date: String,
+    pub received_at: String,
+    pub registration_body_edrpou: String,
+    /// The document as the registration body sent it.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+}
+
+fn search_key(q: &SearchQuery) -> Result<dms_db::staff::SearchKey, ApiError> {
+    use dms_db::staff::SearchKey;
+    let bad = |pointer: &str, message: &str| {
+        ApiError::ValidationFailed(vec![dms_schemas::FieldError::new(
+            pointer, "invalid", message,
+        )])
+    };
+    match q {
+        SearchQuery { unzr: Some(u), .. } => dms_schemas::Unzr::parse(u)
+            .map(|u| SearchKey::Unzr(u.as_str().to_owned()))
+            .map_err(|e| bad("/unzr", &format!("УНЗР: {e}"))),
+        SearchQuery {
+            rnokpp: Some(r), ..
+        } => dms_schemas::Rnokpp::parse(r)
+            .map(|r| SearchKey::Rnokpp(r.as_str().to_owned()))
+            .map_err(|e| bad("/rnokpp", &format!("РНОКПП: {e}"))),
+        SearchQuery {
+            document_type: Some(t),
+            document_number: Some(n),
+            ..
+        } => Ok(SearchKey::Document {
+            kind: t.clone(),
+            number: n.clone(),
+        }),
+        SearchQuery {
+            surname: Some(s),
+            birth_date: Some(b),
+            ..
+        } => b
+            .parse()
+            .map(|birth_date| SearchKey::SurnameBirth {
+                surname: s.clone(),
+                birth_date,
+            })
+            .map_err(|_| bad("/birth_date", "must be a date (YYYY-MM-DD)")),
+        _ => Err(bad(
+            "",
+            "search by unzr, rnokpp, document_type + document_number, or surname + birth_date",
+        )),
+    }
+}
+
+/// Search registration actions by the person (officers within their territory, supervisors
+/// everywhere). Every search is audited with what was asked and which records were returned.
+#[utoipa::path(get, path = "/admin/v1/registration-actions", tag = "staff",
+    params(SearchQuery),
+    responses(
+        (status = 200, body = [FoundAction]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn search(
+    req: HttpRequest,
+    query: web::Query<SearchQuery>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Officer, Role::Supervisor]).await?;
+    let key = search_key(&query)?;
+    let codifier = state.codifier().await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let found = dms_db::staff::search(&mut conn, &key, 200).await?;
+    let visible: Vec<FoundAction> = found
+        .into_iter()
+        .filter(|f| {
+            match (
+                Role::parse(&who.role),
+                who.territory.as_deref(),
+                f.katottg.as_deref(),
+            ) {
+                (Some(Role::Supervisor), ..) => true,
+                (Some(Role::Officer), Some(t), Some(k)) => codifier.lies_within(k, t),
+                _ => false,
+            }
+        })
+        .map(|f| FoundAction {
+            action_id: f.id,
+            dms_number: f.dms_number,
+            action_type: f.action_type,
+            action_date: f.action_date.to_string(),
+            received_at: ts(f.received_at),
+            registration_body_edrpou: f.registration_body_edrpou,
+            document: f.body,
+        })
+        .collect();
+    let asked = match &key {
+        dms_db::staff::SearchKey::Unzr(_) => "unzr",
+        dms_db::staff::SearchKey::Rnokpp(_) => "rnokpp",
+        dms_db::staff::SearchKey::Document { .. } => "document",
+        dms_db::staff::SearchKey::SurnameBirth { .. } => "surname_birth_date",
+    };
+    let ids: Vec<Uuid> = visible.iter().map(|f| f.action_id).collect();
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "registration_action.search",
+        None,
+        serde_json::json!({"by": asked, "returned": ids}),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(visible))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Reports (supervisors and auditors): `late` submissions per registration body and Kyiv day,
+/// daily `volumes` by action type, `overdue` answers per registration body.
+#[utoipa::path(get, path = "/admin/v1/reports/{kind}", tag = "staff",
+    params(("kind" = String, Path, description = "late | volumes | overdue"), ReportQuery),
+    responses(
+        (status = 200, description = "JSON rows, or CSV with a header line", body = Object),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn report(
+    req: HttpRequest,
+    kind: web::Path<String>,
+    query: web::Query<ReportQuery>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Supervisor, Role::Auditor]).await?;
+    let kind = kind.into_inner();
+    if !matches!(kind.as_str(), "late" | "volumes" | "overdue") {
+        return Err(ApiError::NotFound);
+    }
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::SchemaViolation(vec![
+                dms_schemas::FieldError::new("/format", "enum", "must be json or csv"),
+            ]))
+        }
+    };
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let rows = dms_db::staff::report(
+        &mut conn,
+        &kind,
+        query.from,
+        query.to,
+        kyiv_date(chrono::Utc::now()),
+    )
+    .await?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "report.read",
+        Some(kind.clone()),
+        serde_json::json!({"rows": rows.len()}),
+    )
+    .await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(rows));
+    }
+    let mut out = String::from("registration_body_edrpou,day,action_type,count\n");
+    for r in &rows {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            r.registration_body_edrpou,
+            r.day.map(|d| d.to_string()).unwrap_or_default(),
+            r.action_type.clone().unwrap_or_default(),
+            r.count
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(out))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewBody {
+    pub edrpou: String,
+    pub name: String,
+    /// КАТОТТГ of the hromada (or special-status city).
+    pub hromada: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BodyView {
+    pub id: Uuid,
+    pub edrpou: String,
+    pub name: String,
+    pub hromada: String,
+    /// `active` or `suspended`.
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credential {
+    /// A token to revoke, or a Трембіта client id INSTANCE/CLASS/MEMBER/SUBSYSTEM to add or revoke.
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedToken {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+}
+
+fn body_view(b: dms_db::bodies::RegistrationBody) -> BodyView {
+    BodyView {
+        id: b.id,
+        edrpou: b.edrpou,
+        name: b.name,
+        hromada: b.hromada_katottg,
+        status: b.status,
+    }
+}
+
+/// Create a registration body (supervisors); an existing ЄДРПОУ returns the existing body.
+#[utoipa::path(post, path = "/admin/v1/registration-bodies", tag = "staff", request_body = NewBody,
+    responses(
+        (status = 201, body = BodyView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn create_body(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let b: NewBody = typed(&body)?;
+    let mut errors = Vec::new();
+    if let Err(e) = dms_schemas::Edrpou::parse(&b.edrpou) {
+        errors.push(dms_schemas::FieldError::new(
+            "/edrpou",
+            e.code(),
+            format!("ЄДРПОУ: {e}"),
+        ));
+    }
+    if !matches!(
+        state.codifier().await?.category(&b.hromada),
+        Some('H' | 'K')
+    ) {
+        errors.push(dms_schemas::FieldError::new(
+            "/hromada",
+            "not_a_hromada",
+            "must be the КАТОТТГ of a hromada or a special-status city",
+        ));
+    }
+    if b.name.trim().is_empty() {
+        errors.push(dms_schemas::FieldError::new(
+            "/name",
+            "min_length",
+            "must not be empty",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::ValidationFailed(errors));
+    }
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let stored = dms_db::bodies::ensure_body(&mut conn, &b.edrpou, &b.name, &b.hromada).await?;
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        "registration_body.create",
+        Some(stored.id.to_string()),
+        serde_json::json!({"edrpou": b.edrpou}),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(body_view(stored)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BodyAction {
+    edrpou: String,
+    action: String,
+}
+
+/// Manage a registration body (supervisors): `suspend`, `reactivate` (204); `tokens` issues a
+/// token (201); `tokens-revoke`, `trembita-clients`, `trembita-clients-revoke` take `{"value"}`.
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/{action}", tag = "staff",
+    params(("edrpou" = String, Path), ("action" = String, Path, description = "suspend | reactivate | tokens | tokens-revoke | trembita-clients | trembita-clients-revoke")),
+    request_body(content = Option<Credential>, content_type = "application/json"),
+    responses(
+        (status = 201, body = IssuedToken),
+        (status = 204, description = "Done"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn manage_body(
+    req: HttpRequest,
+    path: web::Path<BodyAction>,
+    body: web::Bytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use dms_db::bodies::{self, CredentialKind};
+    let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let mut conn = dms_db::pool::get(&state.pool).await?;
+    let target = bodies::body_by_edrpou(&mut conn, &path.edrpou)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let value = || -> Result<String, ApiError> { typed::<Credential>(&body).map(|c| c.value) };
+    let response = match path.action.as_str() {
+        "suspend" | "reactivate" => {
+            let status = if path.action == "suspend" {
+                "suspended"
+            } else {
+                "active"
+            };
+            bodies::set_status(&mut conn, target.id, status).await?;
+            HttpResponse::NoContent().finish()
+        }
+        "tokens" => {
+            use base64::Engine;
+            let bytes: [u8; 32] = rand::random();
+            let token = format!(
+                "dms_{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            );
+            bodies::add_credential(
+                &mut conn,
+                target.id,
+                CredentialKind::Token,
+                &auth::token_lookup(&token),
+                "admin",
+            )
+            .await?;
+            HttpResponse::Created().json(IssuedToken { token })
+        }
+        "tokens-revoke" => {
+            bodies::revoke_credential(
+                &mut conn,
+                CredentialKind::Token,
+                &auth::token_lookup(&value()?),
+            )
+            .await?;
+            HttpResponse::NoContent().finish()
+        }
+        "trembita-clients" => {
+            let client = value()?;
+            if !auth::is_client_id(&client)
+                || client.split('/').nth(2) != Some(target.edrpou.as_str())
+            {
+                return Err(ApiError::ValidationFailed(vec![
+                    dms_schemas::FieldError::new(
+                        "/value",
+                        "client_id",
+                        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ",
+                    ),
+                ]));
+            }
+            bodies::add_credential(
+                &mut conn,
+                target.id,
+                CredentialKind::Trembita,
+                &client,
+                "admin",
+            )
+            .await?;
+            HttpResponse::NoContent().finish()
+        }
+        "trembita-clients-revoke" => {
+            bodies::revoke_credential(&mut conn, CredentialKind::Trembita, &value()?).await?;
+            HttpResponse::NoContent().finish()
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    staff::audit(
+        &state,
+        &req,
+        &who,
+        &format!("registration_body.{}", path.action),
+        Some(target.id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(response)
+}

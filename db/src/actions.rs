@@ -594,7 +594,10 @@ pub async fn feed_gauges(conn: &mut Conn) -> Result<Vec<StateCount>, DbError> {
            COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float8 \
            FROM feed_items WHERE state = 'pending' \
          UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
-           WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed')",
+           WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed') \
+         UNION ALL SELECT 'verification_requests', \
+           CASE WHEN due_date < (now() AT TIME ZONE 'Europe/Kyiv')::date THEN 'overdue' ELSE 'open' END, \
+           count(*)::float8 FROM verification_requests WHERE answer IS NULL GROUP BY 2",
     )
     .load(conn)
     .await?)

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 const KHMELNYTSKA_OBLAST: &str = "UA68000000000099709";
 const LVIVSKA_OBLAST: &str = "UA46000000000026241";
+const BUCHA_EDRPOU: &str = "04360586";
 
 struct Staff {
     officer: String,
@@ -91,6 +92,7 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
     use reqwest::Method;
     let app = spawn_app().await;
     let s = staff(&app).await;
+    let tokens_path = format!("/admin/v1/registration-bodies/{LVIV_EDRPOU}/tokens");
     let override_body = json!({"day": kyiv_day(30), "working": false, "reason": "Рішення КМУ"});
     let ban_body = json!({"katottg": "UA68040470020031437", "from": kyiv_day(100), "to": kyiv_day(101), "legal_basis": "Наказ військового командування"});
     // (method, path, body, [none, officer, supervisor, auditor])
@@ -131,6 +133,27 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
             None,
             [401, 403, 403, 200],
         ),
+        (
+            Method::GET,
+            "/admin/v1/registration-actions?unzr=19900315-12346",
+            None,
+            [401, 200, 200, 403],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/reports/late?from=2026-01-01&to=2026-12-31",
+            None,
+            [401, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/admin/v1/registration-bodies",
+            Some(
+                json!({"edrpou": BUCHA_EDRPOU, "name": "Бучанська міська рада", "hromada": "UA32080070000050759"}),
+            ),
+            [401, 403, 201, 403],
+        ),
+        (Method::POST, &tokens_path, None, [401, 403, 201, 403]),
     ];
     for (method, path, body, expected) in cases {
         let tokens = [
@@ -595,4 +618,190 @@ async fn the_sealed_audit_chain_names_the_first_tampered_row() {
     .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("\"first_broken\":{target}")));
+}
+
+#[tokio::test]
+async fn search_is_territorial_and_audited_reports_and_body_management_work() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let res: Value = app
+        .submit(&person_action("registration_of_residence", 1))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut late = person_action("declaration_of_residence", 2);
+    late["action"]["date"] = kyiv_day(-1).into();
+    assert_eq!(app.submit(&late).await.status(), 201);
+
+    let (status, found) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/registration-actions?unzr=19900315-12346",
+        Some(&s.officer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(found.as_array().unwrap().len(), 2);
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["action_id"] == res["action_id"]));
+    let (_, none) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/registration-actions?unzr=19900315-12346",
+        Some(&s.lviv_officer),
+        None,
+    )
+    .await;
+    assert_eq!(none, json!([]), "outside the officer's territory");
+    let q = "/admin/v1/registration-actions?surname=%D0%A8%D0%B5%D0%B2%D1%87%D0%B5%D0%BD%D0%BA%D0%BE&birth_date=1990-03-15";
+    let (_, by_name) = admin(&app, Method::GET, q, Some(&s.supervisor), None).await;
+    assert_eq!(by_name.as_array().unwrap().len(), 2);
+    let (status, p) = admin(
+        &app,
+        Method::GET,
+        "/admin/v1/registration-actions?unzr=19900315-12345",
+        Some(&s.supervisor),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, p["errors"][0]["pointer"].as_str()),
+        (422, Some("/unzr"))
+    );
+    assert_eq!(
+        app.count(&format!(
+            "audit_log WHERE event = 'registration_action.search' AND details->'returned' ? '{}'",
+            res["action_id"].as_str().unwrap()
+        ))
+        .await,
+        2
+    );
+
+    let today = kyiv_day(0);
+    let (_, report) = admin(
+        &app,
+        Method::GET,
+        &format!("/admin/v1/reports/late?from={today}&to={today}"),
+        Some(&s.auditor),
+        None,
+    )
+    .await;
+    assert_eq!(
+        report,
+        json!([{"registration_body_edrpou": KHMELNYTSKYI_EDRPOU, "day": today, "action_type": null, "count": 1}])
+    );
+    let res = app
+        .http
+        .get(format!(
+            "{}/admin/v1/reports/volumes?from={today}&to={today}&format=csv",
+            app.admin_url
+        ))
+        .bearer_auth(&s.auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.starts_with("registration_body_edrpou,day,action_type,count\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(",{today},declaration_of_residence,1\n")),
+        "{csv}"
+    );
+
+    // Suspension through the admin API takes effect at once.
+    let suspend = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/suspend");
+    assert_eq!(
+        admin(&app, Method::POST, &suspend, Some(&s.supervisor), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        app.submit(&person_action("declaration_of_residence", 3))
+            .await
+            .status(),
+        403
+    );
+    let reactivate = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/reactivate");
+    assert_eq!(
+        admin(&app, Method::POST, &reactivate, Some(&s.supervisor), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        app.submit(&person_action("declaration_of_residence", 4))
+            .await
+            .status(),
+        201
+    );
+    // A token issued through the API works, and its revocation too.
+    let (status, issued) = admin(
+        &app,
+        Method::POST,
+        &format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/tokens"),
+        Some(&s.supervisor),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let token = issued["token"].as_str().unwrap();
+    let doc = person_action("declaration_of_residence", 5);
+    assert_eq!(
+        app.submit_bytes(token, serde_json::to_vec(&doc).unwrap())
+            .await
+            .status(),
+        201
+    );
+    let revoke = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/tokens-revoke");
+    assert_eq!(
+        admin(
+            &app,
+            Method::POST,
+            &revoke,
+            Some(&s.supervisor),
+            Some(json!({"value": token}))
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        app.submit_bytes(token, serde_json::to_vec(&doc).unwrap())
+            .await
+            .status(),
+        401
+    );
+    // A Трембіта client must name the body's own ЄДРПОУ.
+    let clients = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/trembita-clients");
+    let (status, _) = admin(
+        &app,
+        Method::POST,
+        &clients,
+        Some(&s.supervisor),
+        Some(json!({"value": "SEVDEIR/GOV/12345678/Other"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        admin(
+            &app,
+            Method::POST,
+            &clients,
+            Some(&s.supervisor),
+            Some(json!({"value": "SEVDEIR/GOV/04060772/KhmelnytskyiRTG"}))
+        )
+        .await
+        .0,
+        204
+    );
 }

@@ -1,0 +1,1 @@
+DROP INDEX registration_actions_rnokpp, registration_actions_document, registration_actions_surname_birth;
