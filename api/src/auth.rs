@@ -34,6 +34,16 @@ pub struct Caller {
     pub transport: Transport,
 }
 
+/// A new random bearer token (256 bits).
+pub fn new_token() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "dms_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
 /// The hex SHA-256 under which a bearer token is stored.
 pub fn token_lookup(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

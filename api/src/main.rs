@@ -161,24 +161,6 @@ enum Command {
     Openapi,
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // The PostgreSQL client logs statement parameters (personal data) at debug level: never
-    // let that through, whatever RUST_LOG says.
-    let filter = ["tokio_postgres=warn", "diesel=warn", "diesel_async=warn"]
-        .into_iter()
-        .filter_map(|d| d.parse().ok())
-        .fold(filter, |f, d| f.add_directive(d));
-    tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -199,20 +181,13 @@ fn new_token(given: Option<String>) -> anyhow::Result<String> {
     match given {
         Some(t) if t.len() >= 16 => Ok(t),
         Some(_) => bail!("a token must be at least 16 characters"),
-        None => {
-            use base64::Engine;
-            let bytes: [u8; 32] = rand::random();
-            Ok(format!(
-                "dms_{}",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-            ))
-        }
+        None => Ok(dms_api::auth::new_token()),
     }
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing();
+    dms_db::logging::init();
     match cli.command {
         Command::Serve(settings) => actix_web::rt::System::new().block_on(async move {
             let running = dms_api::start(&settings).await?;

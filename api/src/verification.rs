@@ -995,12 +995,7 @@ pub async fn manage_body(
             HttpResponse::NoContent().finish()
         }
         "tokens" => {
-            use base64::Engine;
-            let bytes: [u8; 32] = rand::random();
-            let token = format!(
-                "dms_{}",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-            );
+            let token = auth::new_token();
             bodies::add_credential(
                 &mut conn,
                 target.id,

@@ -8,6 +8,7 @@ pub mod codifier;
 pub mod error;
 pub mod feed;
 pub mod import;
+pub mod logging;
 pub mod migrations;
 pub mod pool;
 pub mod schema;

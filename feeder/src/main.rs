@@ -48,22 +48,6 @@ enum Command {
     },
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let filter = ["tokio_postgres=warn", "diesel=warn"]
-        .into_iter()
-        .filter_map(|d| d.parse().ok())
-        .fold(filter, |f, d| f.add_directive(d));
-    tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 fn mark_overdue(database_url: &str) {
     use diesel::Connection;
     let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
@@ -153,7 +137,7 @@ async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> 
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing();
+    dms_db::logging::init();
     match cli.command {
         Command::RunOnce(settings) => {
             let report = dms_feeder::run_once(&settings)?;
