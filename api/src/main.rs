@@ -120,36 +120,10 @@ enum Command {
         #[arg(long, requires = "document_type")]
         document_number: Option<String>,
     },
-    /// Add a DMS staff member (role officer, supervisor or auditor); prints their id.
-    StaffAdd {
-        #[command(flatten)]
-        db: Db,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        role: String,
-        /// The DMS unit they belong to.
-        #[arg(long)]
-        unit: String,
-        /// КАТОТТГ of the territory an officer works within.
-        #[arg(long)]
-        territory: Option<String>,
-    },
-    /// Issue a token to a staff member and print it (only its hash is stored).
-    StaffToken {
-        #[command(flatten)]
-        db: Db,
-        #[arg(long)]
-        id: uuid::Uuid,
-        #[arg(long, env = "DMS_TOKEN")]
-        token: Option<String>,
-    },
-    /// Revoke a staff member and all their tokens.
-    StaffRevoke {
-        #[command(flatten)]
-        db: Db,
-        #[arg(long)]
-        id: uuid::Uuid,
+    /// DMS staff: `staff add`, `staff token`, `staff revoke`.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
     },
     /// Flag verification requests unanswered after their due day (also a scheduled job).
     MarkOverdue(Db),
@@ -183,6 +157,41 @@ fn new_token(given: Option<String>) -> anyhow::Result<String> {
         Some(_) => bail!("a token must be at least 16 characters"),
         None => Ok(dms_api::auth::new_token()),
     }
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Add a DMS staff member (role officer, supervisor or auditor); prints their id.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// The DMS unit they belong to.
+        #[arg(long)]
+        unit: String,
+        /// КАТОТТГ of the territory an officer works within.
+        #[arg(long)]
+        territory: Option<String>,
+    },
+    /// Issue a token to a staff member and print it (only its hash is stored).
+    Token {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+        #[arg(long, env = "DMS_TOKEN")]
+        token: Option<String>,
+    },
+    /// Revoke a staff member and all their tokens.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -272,6 +281,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", dms_api::openapi::document_text());
             Ok(())
         }
+        Command::Staff { action } => runtime()?.block_on(staff(action)),
         other => runtime()?.block_on(admin(other)),
     }
 }
@@ -284,10 +294,7 @@ async fn admin(command: Command) -> anyhow::Result<()> {
         | Command::TokenIssue { db, .. }
         | Command::TokenRevoke { db, .. }
         | Command::TrembitaAdd { db, .. }
-        | Command::TrembitaRevoke { db, .. }
-        | Command::StaffAdd { db, .. }
-        | Command::StaffToken { db, .. }
-        | Command::StaffRevoke { db, .. } => db.database_url.clone(),
+        | Command::TrembitaRevoke { db, .. } => db.database_url.clone(),
         _ => bail!("not an administration command"),
     };
     let pool = dms_db::connect(&url, 1)?;
@@ -313,39 +320,6 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             let b = body(&mut conn, &edrpou).await?;
             bodies::set_status(&mut conn, b.id, "active").await?;
             println!("reactivated {edrpou}");
-        }
-        Command::StaffAdd {
-            name,
-            role,
-            unit,
-            territory,
-            ..
-        } => {
-            if dms_api::staff::Role::parse(&role).is_none() {
-                bail!("role must be officer, supervisor or auditor");
-            }
-            if role == "officer" && territory.is_none() {
-                bail!("an officer needs --territory (КАТОТТГ)");
-            }
-            let s = dms_db::staff::add_staff(&mut conn, &name, &role, &unit, territory.as_deref())
-                .await?;
-            println!("{}", s.id);
-        }
-        Command::StaffToken { id, token, .. } => {
-            let token = new_token(token)?;
-            dms_db::staff::add_token(&mut conn, id, &token_lookup(&token)).await?;
-            println!("{token}");
-        }
-        Command::StaffRevoke { id, .. } => {
-            let revoked = dms_db::staff::revoke_staff(&mut conn, id).await?;
-            println!(
-                "{}",
-                if revoked {
-                    "revoked"
-                } else {
-                    "no such active staff member"
-                }
-            );
         }
         Command::TokenIssue {
             edrpou,
@@ -399,6 +373,52 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             );
         }
         _ => bail!("not an administration command"),
+    }
+    Ok(())
+}
+
+async fn staff(action: StaffAction) -> anyhow::Result<()> {
+    let url = match &action {
+        StaffAction::Add { db, .. }
+        | StaffAction::Token { db, .. }
+        | StaffAction::Revoke { db, .. } => db.database_url.clone(),
+    };
+    let pool = dms_db::connect(&url, 1)?;
+    let mut conn = dms_db::pool::get(&pool).await?;
+    match action {
+        StaffAction::Add {
+            name,
+            role,
+            unit,
+            territory,
+            ..
+        } => {
+            if dms_api::staff::Role::parse(&role).is_none() {
+                bail!("role must be officer, supervisor or auditor");
+            }
+            if role == "officer" && territory.is_none() {
+                bail!("an officer needs --territory (КАТОТТГ)");
+            }
+            let s = dms_db::staff::add_staff(&mut conn, &name, &role, &unit, territory.as_deref())
+                .await?;
+            println!("{}", s.id);
+        }
+        StaffAction::Token { id, token, .. } => {
+            let token = new_token(token)?;
+            dms_db::staff::add_token(&mut conn, id, &token_lookup(&token)).await?;
+            println!("{token}");
+        }
+        StaffAction::Revoke { id, .. } => {
+            let revoked = dms_db::staff::revoke_staff(&mut conn, id).await?;
+            println!(
+                "{}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "no such active staff member"
+                }
+            );
+        }
     }
     Ok(())
 }
