@@ -333,6 +333,17 @@ pub struct CalendarOverride {
     pub reason: String,
 }
 
+/// Free text that must say something.
+fn require_text(errors: &mut Vec<dms_schemas::FieldError>, pointer: &str, value: &str) {
+    if value.trim().is_empty() {
+        errors.push(dms_schemas::FieldError::new(
+            pointer,
+            "min_length",
+            "must not be empty",
+        ));
+    }
+}
+
 fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::SchemaViolation(vec![dms_schemas::FieldError::new(
@@ -362,10 +373,10 @@ pub async fn set_calendar_override(
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
     let o: CalendarOverride = typed(&body)?;
-    if o.reason.trim().is_empty() {
-        return Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new("/reason", "min_length", "must not be empty"),
-        ]));
+    let mut errors = Vec::new();
+    require_text(&mut errors, "/reason", &o.reason);
+    if !errors.is_empty() {
+        return Err(ApiError::SchemaViolation(errors));
     }
     let mut conn = dms_db::pool::get(&state.pool).await?;
     dms_db::staff::set_override(&mut conn, o.day, o.working, &o.reason, who.id).await?;
@@ -447,13 +458,7 @@ pub async fn add_restriction(
             "is earlier than /from",
         ));
     }
-    if r.legal_basis.trim().is_empty() {
-        errors.push(dms_schemas::FieldError::new(
-            "/legal_basis",
-            "min_length",
-            "must not be empty",
-        ));
-    }
+    require_text(&mut errors, "/legal_basis", &r.legal_basis);
     if !errors.is_empty() {
         return Err(ApiError::ValidationFailed(errors));
     }
@@ -926,13 +931,7 @@ pub async fn create_body(
             "must be the КАТОТТГ of a hromada or a special-status city",
         ));
     }
-    if b.name.trim().is_empty() {
-        errors.push(dms_schemas::FieldError::new(
-            "/name",
-            "min_length",
-            "must not be empty",
-        ));
-    }
+    require_text(&mut errors, "/name", &b.name);
     if !errors.is_empty() {
         return Err(ApiError::ValidationFailed(errors));
     }

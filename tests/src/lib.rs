@@ -305,6 +305,19 @@ impl TestApp {
         (s.id, token)
     }
 
+    /// `GET /v1/registration-actions/{id}` as the Khmelnytskyi body.
+    pub async fn action_state(&self, id: &str) -> serde_json::Value {
+        self.http
+            .get(format!("{}/v1/registration-actions/{id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Stop the service (listeners close; in-flight requests finish).
     pub async fn stop(&self) {
         for h in &self.handles {

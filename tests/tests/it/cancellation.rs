@@ -85,20 +85,7 @@ async fn cancelling_by_number_or_id_and_only_once() {
         ("/cancels/action_id", "target_not_found")
     );
 
-    let state: Value = app
-        .http
-        .get(format!(
-            "{}/v1/registration-actions/{}",
-            app.url,
-            a["action_id"].as_str().unwrap()
-        ))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = app.action_state(a["action_id"].as_str().unwrap()).await;
     assert_eq!(state["state"], "cancelled");
     assert_eq!(state["cancelled_by"]["dms_number"], c1["dms_number"]);
     // A retry of the first cancellation replays its receipt rather than failing as "already cancelled".

@@ -92,18 +92,6 @@ async fn submit_ok(app: &TestApp, doc: &Value) -> Value {
     res.json().await.unwrap()
 }
 
-async fn state_of(app: &TestApp, id: &str) -> Value {
-    app.http
-        .get(format!("{}/v1/registration-actions/{id}", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 fn dataset_dirs(outbox: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(outbox)
         .unwrap()
@@ -151,7 +139,7 @@ async fn held_actions_wait_for_the_register_entry_and_go_out_oldest_first() {
         "held items are never sent early"
     );
     assert_eq!(
-        state_of(&app, a1["action_id"].as_str().unwrap()).await["feed"]["state"],
+        app.action_state(a1["action_id"].as_str().unwrap()).await["feed"]["state"],
         "held"
     );
 
@@ -176,13 +164,13 @@ async fn held_actions_wait_for_the_register_entry_and_go_out_oldest_first() {
         ]
     );
     assert_eq!(records[0]["person"]["unzr"], unzr.as_str());
-    let st = state_of(&app, a1["action_id"].as_str().unwrap()).await;
+    let st = app.action_state(a1["action_id"].as_str().unwrap()).await;
     assert_eq!(
         (st["feed"]["state"].as_str(), st["feed"]["dataset"].as_i64()),
         (Some("in_dataset"), Some(1))
     );
     assert_eq!(
-        state_of(&app, b["action_id"].as_str().unwrap()).await["feed"]["state"],
+        app.action_state(b["action_id"].as_str().unwrap()).await["feed"]["state"],
         "held"
     );
 
@@ -191,7 +179,7 @@ async fn held_actions_wait_for_the_register_entry_and_go_out_oldest_first() {
     third["external_id"] = "third".into();
     let a3 = submit_ok(&app, &third).await;
     assert_eq!(
-        state_of(&app, a3["action_id"].as_str().unwrap()).await["feed"]["state"],
+        app.action_state(a3["action_id"].as_str().unwrap()).await["feed"]["state"],
         "pending"
     );
     let out = verify(&app, &dirs).await;
@@ -379,7 +367,7 @@ async fn rejections_outages_and_cancellations_after_delivery() {
     let r = report(&run(&app, &dir, Some(&eddr), &[]).await);
     assert_eq!(r["delivered"], serde_json::json!([1]));
 
-    let st1 = state_of(&app, a1["action_id"].as_str().unwrap()).await;
+    let st1 = app.action_state(a1["action_id"].as_str().unwrap()).await;
     assert_eq!(
         (
             st1["feed"]["state"].as_str(),
@@ -387,7 +375,7 @@ async fn rejections_outages_and_cancellations_after_delivery() {
         ),
         (Some("accepted"), Some(1))
     );
-    let st2 = state_of(&app, a2["action_id"].as_str().unwrap()).await;
+    let st2 = app.action_state(a2["action_id"].as_str().unwrap()).await;
     assert_eq!(st2["feed"]["state"], "rejected");
     assert!(st2["feed"]["reason"].as_str().unwrap().contains("ЄДДР"));
 

@@ -92,16 +92,7 @@ async fn the_action_is_stored_verbatim_with_its_person_and_held_in_the_feed() {
         .await,
         1
     );
-    let state: Value = app
-        .http
-        .get(format!("{}/v1/registration-actions/{id}", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = app.action_state(id).await;
     assert_eq!(state["state"], "confirmed");
     assert_eq!(state["feed"]["state"], "held");
     assert_eq!(state["receipt"], body["receipt"]);
