@@ -131,8 +131,34 @@ enum Command {
     AuditSeal(Db),
     /// Re-check the audit hash chain; exits non-zero naming the first broken row.
     AuditVerify(Db),
+    /// The reference client for register vendors: `client submit`, `client verify-receipt`.
+    Client {
+        #[command(subcommand)]
+        action: ClientAction,
+    },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum ClientAction {
+    /// Submit a registration action (a JSON file) and print the answer; retrying is safe.
+    Submit {
+        /// The service's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "DMS_URL")]
+        url: String,
+        #[arg(long, env = "DMS_TOKEN")]
+        token: String,
+        file: PathBuf,
+    },
+    /// Verify a receipt (compact JWS) offline against a JWKS (a file, or the service's URL).
+    VerifyReceipt {
+        /// A JWKS file, or a base URL whose /.well-known/jwks.json is fetched.
+        #[arg(long)]
+        jwks: String,
+        /// The receipt, or a file holding it (or a submit answer with a `receipt` member).
+        receipt: String,
+    },
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -282,6 +308,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Staff { action } => runtime()?.block_on(staff(action)),
+        Command::Client { action } => client(action),
         other => runtime()?.block_on(admin(other)),
     }
 }
@@ -421,4 +448,66 @@ async fn staff(action: StaffAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The reference client: what a register vendor's integration does, from the command line.
+fn client(action: ClientAction) -> anyhow::Result<()> {
+    match action {
+        ClientAction::Submit { url, token, file } => {
+            let body = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+            let res = reqwest::blocking::Client::new()
+                .post(format!(
+                    "{}/v1/registration-actions",
+                    url.trim_end_matches('/')
+                ))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()?;
+            let status = res.status();
+            println!("{} {}", status.as_u16(), res.text()?);
+            if !status.is_success() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        ClientAction::VerifyReceipt { jwks, receipt } => {
+            let jwks: serde_json::Value = if std::path::Path::new(&jwks).is_file() {
+                serde_json::from_slice(&std::fs::read(&jwks)?)?
+            } else {
+                reqwest::blocking::get(format!(
+                    "{}/.well-known/jwks.json",
+                    jwks.trim_end_matches('/')
+                ))?
+                .json()?
+            };
+            let text = match std::fs::read_to_string(&receipt) {
+                Ok(t) => t,
+                Err(_) => receipt,
+            };
+            let text = text.trim();
+            let jws = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(answer) => answer["receipt"]
+                    .as_str()
+                    .context("no receipt member")?
+                    .to_owned(),
+                Err(_) => text.to_owned(),
+            };
+            match dms_api::keys::verify_compact(&jws, &jwks) {
+                Ok((kid, typ, payload)) => {
+                    anyhow::ensure!(
+                        typ == dms_api::receipt::RECEIPT_TYP,
+                        "not a receipt (typ {typ})"
+                    );
+                    println!("valid receipt signed by {kid}");
+                    println!("{}", String::from_utf8_lossy(&payload));
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("INVALID: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
 }

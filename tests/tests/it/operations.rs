@@ -112,3 +112,71 @@ fn the_committed_openapi_document_is_current() {
         "every internal reference resolves inside the document"
     );
 }
+
+#[tokio::test]
+async fn the_reference_client_submits_and_verifies_receipts_offline() {
+    let app = spawn_app().await;
+    let bin = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("dms-api");
+    let dir = std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("action.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec_pretty(&person_action("registration_of_stay", 1)).unwrap(),
+    )
+    .unwrap();
+    let submit = || {
+        tokio::process::Command::new(&bin)
+            .args(["client", "submit", "--url", &app.url, "--token", &app.token])
+            .arg(&file)
+            .output()
+    };
+    let first = submit().await.unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let first = String::from_utf8(first.stdout).unwrap();
+    assert!(first.starts_with("201 "), "{first}");
+    let again = String::from_utf8(submit().await.unwrap().stdout).unwrap();
+    assert_eq!(
+        again.strip_prefix("200 "),
+        first.strip_prefix("201 "),
+        "a retry gets the same answer"
+    );
+
+    let answer = dir.join("answer.json");
+    std::fs::write(&answer, first.strip_prefix("201 ").unwrap()).unwrap();
+    let verify = |path: std::path::PathBuf| {
+        tokio::process::Command::new(&bin)
+            .args(["client", "verify-receipt", "--jwks", &app.url])
+            .arg(path)
+            .output()
+    };
+    let ok = verify(answer.clone()).await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("valid receipt signed by dms-"));
+    // A receipt with one character of its payload changed does not verify.
+    let body: Value = serde_json::from_slice(&std::fs::read(&answer).unwrap()).unwrap();
+    let jws = body["receipt"].as_str().unwrap();
+    let dot = jws.find('.').unwrap() + 5;
+    let mut forged = jws.to_owned();
+    let c = if &jws[dot..dot + 1] == "A" { "B" } else { "A" };
+    forged.replace_range(dot..dot + 1, c);
+    let forged_file = dir.join("forged.jws");
+    std::fs::write(&forged_file, forged).unwrap();
+    let bad = verify(forged_file).await.unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("INVALID"));
+}
