@@ -201,7 +201,12 @@ fn build_server(
                 let method = req.method().to_string();
                 let metrics = metrics.clone();
                 let span = tracing::info_span!("request", request.id = %rid);
-                let fut = srv.call(req);
+                let uk = problem::prefers_ukrainian(
+                    req.headers()
+                        .get("accept-language")
+                        .and_then(|v| v.to_str().ok()),
+                );
+                let fut = problem::UKRAINIAN.scope(uk, srv.call(req));
                 async move {
                     let mut res = fut.await?;
                     let route = res

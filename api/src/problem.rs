@@ -6,6 +6,19 @@ use actix_web::{HttpResponse, ResponseError};
 use dms_schemas::FieldError;
 use serde::Serialize;
 
+tokio::task_local! {
+    /// Set for the duration of a request whose `Accept-Language` prefers Ukrainian.
+    pub static UKRAINIAN: bool;
+}
+
+/// Whether the client's `Accept-Language` puts Ukrainian first.
+pub fn prefers_ukrainian(accept_language: Option<&str>) -> bool {
+    accept_language
+        .and_then(|v| v.split(',').next())
+        .map(|tag| tag.trim().to_ascii_lowercase())
+        .is_some_and(|tag| tag == "uk" || tag.starts_with("uk-") || tag.starts_with("uk;"))
+}
+
 /// Seconds a client should wait before retrying when we are unavailable.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
@@ -77,22 +90,63 @@ impl ApiError {
         }
     }
 
+    /// The title in Ukrainian (`title` follows `Accept-Language`; `code` never changes).
+    pub fn title_uk(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson(_) => "тіло запиту не є коректним JSON",
+            ApiError::UnsupportedMediaType => "тіло запиту має бути application/json",
+            ApiError::PayloadTooLarge(_) => "тіло запиту перевищує 256 КіБ",
+            ApiError::SchemaViolation(_) => "документ не відповідає схемі",
+            ApiError::ValidationFailed(_) => {
+                "документ коректний за формою, але деякі значення неприйнятні"
+            }
+            ApiError::IdempotencyKeyReused => {
+                "цей external_id уже використано для іншого документа"
+            }
+            ApiError::Unauthenticated => "облікові дані не надано або вони невідомі",
+            ApiError::BodySuspended => "діяльність органу реєстрації зупинено",
+            ApiError::Forbidden => "ця роль не має права на цю дію",
+            ApiError::TerritoryRestricted(_) => {
+                "реєстраційні дії на цій території в цю дату заборонено"
+            }
+            ApiError::AlreadyAnswered => "на запит уже надано відповідь; відповідь остаточна",
+            ApiError::NotFound => "ресурс не знайдено",
+            ApiError::Unavailable(_) => {
+                "сервіс тимчасово не може підтверджувати дії; нічого не збережено"
+            }
+            ApiError::Internal => "внутрішня помилка",
+        }
+    }
+
     pub fn problem(&self) -> Problem {
+        let uk = UKRAINIAN.try_with(|v| *v).unwrap_or(false);
         let (detail, errors) = match self {
             ApiError::MalformedJson(d) => (Some(d.clone()), vec![]),
             ApiError::SchemaViolation(e) | ApiError::ValidationFailed(e) => (None, e.clone()),
+            ApiError::IdempotencyKeyReused if uk => (
+                Some("Для нової дії надішліть новий external_id; повторний запит має містити той самий документ.".into()),
+                vec![],
+            ),
             ApiError::IdempotencyKeyReused => (
                 Some("Send a new external_id for a new action; a retry must repeat the original document.".into()),
                 vec![],
             ),
+            ApiError::TerritoryRestricted(basis) if uk => (Some(format!("Правова підстава: {basis}")), vec![]),
             ApiError::TerritoryRestricted(basis) => (Some(format!("Legal basis: {basis}")), vec![]),
-            ApiError::Unavailable(why) => (Some(format!("{why}; retry with the same external_id"))
-                , vec![]),
+            ApiError::Unavailable(_) if uk => (
+                Some("Повторіть запит з тим самим external_id після паузи з Retry-After.".into()),
+                vec![],
+            ),
+            ApiError::Unavailable(why) => (Some(format!("{why}; retry with the same external_id")), vec![]),
             _ => (None, vec![]),
         };
         Problem {
             type_uri: format!("urn:dms:problem:{}", self.code()),
-            title: self.to_string(),
+            title: if uk {
+                self.title_uk().to_owned()
+            } else {
+                self.to_string()
+            },
             status: self.status_code().as_u16(),
             code: self.code().to_owned(),
             detail,

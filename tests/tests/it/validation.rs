@@ -157,3 +157,53 @@ async fn malformed_bodies_get_clean_problems() {
     );
     assert_eq!(app.count("registration_actions").await, 0);
 }
+
+#[tokio::test]
+async fn problems_speak_ukrainian_when_asked_and_codes_do_not_change() {
+    let app = spawn_app().await;
+    let mut doc = person_action("registration_of_residence", 1);
+    doc["person"]["unzr"] = "19900315-12345".into();
+    let ask = |lang: &'static str| {
+        app.http
+            .post(format!("{}/v1/registration-actions", app.url))
+            .bearer_auth(&app.token)
+            .header("accept-language", lang)
+            .json(&doc)
+            .send()
+    };
+    let uk: Value = ask("uk-UA,uk;q=0.9,en;q=0.5")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let en: Value = ask("en-GB,en;q=0.9").await.unwrap().json().await.unwrap();
+    assert_eq!(uk["code"], "validation_failed");
+    assert_eq!(uk["code"], en["code"]);
+    assert_eq!(uk["errors"], en["errors"]);
+    assert_eq!(
+        uk["title"],
+        "документ коректний за формою, але деякі значення неприйнятні"
+    );
+    assert_eq!(
+        en["title"],
+        "the document is well-formed but some values are not acceptable"
+    );
+    let res = app
+        .http
+        .post(format!("{}/v1/registration-actions", app.url))
+        .header("accept-language", "uk")
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(
+        (p["code"].as_str(), p["title"].as_str()),
+        (
+            Some("unauthenticated"),
+            Some("облікові дані не надано або вони невідомі")
+        )
+    );
+}
