@@ -4,6 +4,7 @@
 pub use dms_crypto::{canonical, keys};
 
 pub mod auth;
+pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

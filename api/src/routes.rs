@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use dms_db::actions::{self, CancelProblem, CancelRef, NewAction, Recorded, SignedReceipt, Stored};
 use dms_db::audit::AuditEvent;
 use dms_db::codifier::AddressProblem;
-use dms_schemas::{time::kyiv_date, CancelTarget, FieldError, RegistrationAction, Subject};
+use dms_schemas::{time::kyiv_date, CancelTarget, FieldError, Subject};
 use futures_util::StreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -117,21 +117,6 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     Ok(body)
 }
 
-fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "the document ends too early",
-            serde_json::error::Category::Syntax => "syntax error",
-            _ => "not valid JSON text",
-        };
-        ApiError::MalformedJson(format!(
-            "{what} at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
 fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
@@ -217,15 +202,9 @@ pub async fn submit(
         return Err(ApiError::UnsupportedMediaType);
     }
     let bytes = read_body(&req, payload).await?;
-    let document = parse_json(&bytes)?;
-    let schema_errors = state.contract.validate(&document);
-    if !schema_errors.is_empty() {
-        return Err(ApiError::SchemaViolation(schema_errors));
-    }
     let received_at = now_micros();
     let today = kyiv_date(received_at);
-    let action = RegistrationAction::from_valid_document(&document, today)
-        .map_err(ApiError::ValidationFailed)?;
+    let (document, action) = crate::intake::check_document(&state.contract, &bytes, today)?;
     let (person, katottg, cancels, target, territory_path) = match &action.subject {
         Subject::Person { person, katottg } => {
             let codifier = state.codifier().await?;
