@@ -31,6 +31,7 @@ ensure_packages() {
   command -v pkg-config >/dev/null || need+=(pkg-config)
   command -v python3 >/dev/null || need+=(python3)
   python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
   command -v curl >/dev/null || need+=(curl)
   if [ ${#need[@]} -gt 0 ]; then
     log "installing missing packages: ${need[*]}"
@@ -53,7 +54,7 @@ ensure_private_cluster() {
     if ! runuser -u postgres -- test -x "$PGDIR"; then
       # The checkout is not reachable by the postgres user (e.g. under a private home): keep the
       # cluster in a directory of its own and leave a link to it under .local/.
-      local alt; alt="/var/tmp/dms-pg-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
+      local alt; alt="/var/tmp/dms-pg-$(printf '%s' "$PGDIR" | sha1sum | cut -c1-10)"
       mkdir -p "$alt"; rmdir "$PGDIR" 2>/dev/null || true
       [ -e "$PGDIR" ] || ln -s "$alt" "$PGDIR"
       PGDIR=$alt
@@ -61,7 +62,7 @@ ensure_private_cluster() {
     chown postgres "$PGDIR"
   fi
   if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
-    log "creating a private PostgreSQL cluster in .local/pg"
+    log "creating a private PostgreSQL cluster in .local/$(basename "$PGDIR")"
     pg_as_owner "$bin/initdb" -D "$PGDIR/data" -U postgres --auth=trust --encoding=UTF8 \
       --locale=C.UTF-8 >"$PGDIR/initdb.log" 2>&1 || { cat "$PGDIR/initdb.log" >&2; return 1; }
     cat >>"$PGDIR/data/postgresql.conf" <<CONF

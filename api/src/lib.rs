@@ -4,6 +4,7 @@
 pub use dms_crypto::{canonical, keys};
 
 pub mod auth;
+pub mod codes;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
@@ -80,77 +81,76 @@ fn incoming_request_id(value: Option<&HeaderValue>) -> Option<String> {
     ok.then(|| v.to_owned())
 }
 
+/// A path with its methods; any other method gets `405` with `Allow` listing these.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(problem::ApiError::MethodNotAllowed(allow))
+    }))
+}
+
 /// Routes shared by every listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/registration-actions", web::post().to(routes::submit))
-        .route(
-            "/v1/registration-actions/{id}",
-            web::get().to(routes::get_action),
+    cfg.service(resource("/v1/registration-actions", "POST").route(web::post().to(routes::submit)))
+        .service(
+            resource("/v1/registration-actions/{id}", "GET")
+                .route(web::get().to(routes::get_action)),
         )
-        .route("/.well-known/jwks.json", web::get().to(routes::jwks))
-        .route("/healthz", web::get().to(routes::healthz))
-        .route("/readyz", web::get().to(routes::readyz))
-        .route("/metrics", web::get().to(routes::metrics))
-        .route("/openapi.json", web::get().to(routes::openapi))
-        .route(
-            "/v1/verification-requests",
-            web::get().to(verification::list_for_body),
+        .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(routes::jwks)))
+        .service(resource("/metrics", "GET").route(web::get().to(routes::metrics)))
+        .service(
+            resource("/v1/verification-requests", "GET")
+                .route(web::get().to(verification::list_for_body)),
         )
-        .route(
-            "/v1/verification-requests/{id}/answer",
-            web::post().to(verification::answer),
+        .service(
+            resource("/v1/verification-requests/{id}/answer", "POST")
+                .route(web::post().to(verification::answer)),
         )
-        .route(
-            "/v1/notifications",
-            web::get().to(verification::notifications),
+        .service(
+            resource("/v1/notifications", "GET").route(web::get().to(verification::notifications)),
         );
+    configure_common(cfg);
+}
+
+/// Health and the spec, on every listener.
+fn configure_common(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz", "GET").route(web::get().to(routes::healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(routes::readyz)))
+        .service(resource("/openapi.json", "GET").route(web::get().to(routes::openapi)));
 }
 
 /// Routes of the staff (admin) listener.
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/admin/v1/verification-requests",
-        web::post().to(verification::create),
+    cfg.service(
+        resource("/admin/v1/verification-requests", "GET, POST")
+            .route(web::post().to(verification::create))
+            .route(web::get().to(verification::list_for_staff)),
     )
-    .route(
-        "/admin/v1/verification-requests",
-        web::get().to(verification::list_for_staff),
+    .service(
+        resource("/admin/v1/calendar-overrides", "POST")
+            .route(web::post().to(verification::set_calendar_override)),
     )
-    .route(
-        "/admin/v1/calendar-overrides",
-        web::post().to(verification::set_calendar_override),
+    .service(
+        resource("/admin/v1/territory-restrictions", "GET, POST")
+            .route(web::post().to(verification::add_restriction))
+            .route(web::get().to(verification::list_restrictions)),
     )
-    .route(
-        "/admin/v1/territory-restrictions",
-        web::post().to(verification::add_restriction),
+    .service(
+        resource("/admin/v1/audit/verify", "GET").route(web::get().to(verification::verify_audit)),
     )
-    .route(
-        "/admin/v1/territory-restrictions",
-        web::get().to(verification::list_restrictions),
+    .service(
+        resource("/admin/v1/registration-actions", "GET")
+            .route(web::get().to(verification::search)),
     )
-    .route(
-        "/admin/v1/audit/verify",
-        web::get().to(verification::verify_audit),
+    .service(resource("/admin/v1/reports/{kind}", "GET").route(web::get().to(verification::report)))
+    .service(
+        resource("/admin/v1/registration-bodies", "POST")
+            .route(web::post().to(verification::create_body)),
     )
-    .route(
-        "/admin/v1/registration-actions",
-        web::get().to(verification::search),
-    )
-    .route(
-        "/admin/v1/reports/{kind}",
-        web::get().to(verification::report),
-    )
-    .route(
-        "/admin/v1/registration-bodies",
-        web::post().to(verification::create_body),
-    )
-    .route(
-        "/admin/v1/registration-bodies/{edrpou}/{action}",
-        web::post().to(verification::manage_body),
-    )
-    .route("/healthz", web::get().to(routes::healthz))
-    .route("/readyz", web::get().to(routes::readyz))
-    .route("/openapi.json", web::get().to(routes::openapi));
+    .service(
+        resource("/admin/v1/registration-bodies/{edrpou}/{action}", "POST")
+            .route(web::post().to(verification::manage_body)),
+    );
+    configure_common(cfg);
 }
 
 /// What a listener serves.
@@ -180,6 +180,10 @@ fn build_server(
         };
         App::new()
             .app_data(state.clone())
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, _| problem::ApiError::MalformedQuery.into()),
+            )
             .app_data(database_url.clone())
             .app_data(Data::new(mode.unwrap_or(ChannelMode::Token)))
             .wrap_fn(move |req, srv| {

@@ -26,6 +26,8 @@ pub const RETRY_AFTER_SECS: u32 = 5;
 pub enum ApiError {
     #[error("the request body is not well-formed JSON")]
     MalformedJson(String),
+    #[error("the query string cannot be read: a value of the wrong type or a repeated parameter")]
+    MalformedQuery,
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
     #[error("the request body exceeds {0} bytes")]
@@ -48,6 +50,9 @@ pub enum ApiError {
     AlreadyAnswered,
     #[error("no such resource")]
     NotFound,
+    /// Carries the value of the `Allow` header: the methods the resource has.
+    #[error("this resource does not support this method")]
+    MethodNotAllowed(&'static str),
     #[error("the service cannot confirm actions right now; nothing was stored")]
     Unavailable(&'static str),
     #[error("internal error")]
@@ -74,6 +79,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::MalformedQuery => "malformed_query",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::SchemaViolation(_) => "schema_violation",
@@ -85,6 +91,7 @@ impl ApiError {
             ApiError::TerritoryRestricted(_) => "territory_restricted",
             ApiError::AlreadyAnswered => "already_answered",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal => "internal_error",
         }
@@ -94,6 +101,9 @@ impl ApiError {
     pub fn title_uk(&self) -> &'static str {
         match self {
             ApiError::MalformedJson(_) => "тіло запиту не є коректним JSON",
+            ApiError::MalformedQuery => {
+                "рядок запиту не вдалося прочитати: значення хибного типу або повторений параметр"
+            }
             ApiError::UnsupportedMediaType => "тіло запиту має бути application/json",
             ApiError::PayloadTooLarge(_) => "тіло запиту перевищує 256 КіБ",
             ApiError::SchemaViolation(_) => "документ не відповідає схемі",
@@ -111,6 +121,7 @@ impl ApiError {
             }
             ApiError::AlreadyAnswered => "на запит уже надано відповідь; відповідь остаточна",
             ApiError::NotFound => "ресурс не знайдено",
+            ApiError::MethodNotAllowed(_) => "цей ресурс не підтримує цей метод",
             ApiError::Unavailable(_) => {
                 "сервіс тимчасово не може підтверджувати дії; нічого не збережено"
             }
@@ -158,7 +169,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson(_) | ApiError::MalformedQuery => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SchemaViolation(_)
@@ -169,6 +180,7 @@ impl ResponseError for ApiError {
             ApiError::TerritoryRestricted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::AlreadyAnswered => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -183,6 +195,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthenticated => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                res.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use dms_db::actions::{self, CancelProblem, CancelRef, NewAction, Recorded, SignedReceipt, Stored};
 use dms_db::audit::AuditEvent;
 use dms_db::codifier::AddressProblem;
-use dms_schemas::{time::kyiv_date, CancelTarget, FieldError, Subject};
+use dms_schemas::{time::kyiv_date, CancelTarget, FieldCode, FieldError, Subject};
 use futures_util::StreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -124,13 +124,16 @@ fn now_micros() -> DateTime<Utc> {
 
 fn address_error(p: AddressProblem) -> FieldError {
     let (code, message) = match p {
-        AddressProblem::Unknown => ("katottg_unknown", "is not in the territorial codifier"),
+        AddressProblem::Unknown => (
+            FieldCode::KatottgUnknown,
+            "is not in the territorial codifier",
+        ),
         AddressProblem::NotASettlement => (
-            "katottg_not_settlement",
+            FieldCode::KatottgNotSettlement,
             "must name a settlement or a city district, not a larger unit",
         ),
         AddressProblem::OutsideHromada => (
-            "address_outside_hromada",
+            FieldCode::AddressOutsideHromada,
             "lies outside the territorial community of the registration body",
         ),
     };
@@ -144,15 +147,15 @@ fn cancel_error(p: CancelProblem, target: &CancelTarget) -> FieldError {
     };
     let (code, message) = match p {
         CancelProblem::NotFound => (
-            "target_not_found",
+            FieldCode::TargetNotFound,
             "names no action of this registration body",
         ),
         CancelProblem::IsCancellation => (
-            "target_is_cancellation",
+            FieldCode::TargetIsCancellation,
             "names a cancellation, which cannot be cancelled",
         ),
         CancelProblem::AlreadyCancelled => (
-            "target_already_cancelled",
+            FieldCode::TargetAlreadyCancelled,
             "names an action that is already cancelled",
         ),
     };

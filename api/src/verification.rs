@@ -82,15 +82,32 @@ fn keep(state_filter: Option<&str>, state: &str) -> bool {
 }
 
 fn check_filter(f: &StateFilter) -> Result<(), ApiError> {
-    match f.state.as_deref() {
-        None | Some("open" | "overdue" | "answered" | "all") => Ok(()),
-        Some(_) => Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new(
-                "/state",
-                "enum",
-                "must be one of open, overdue, answered, all",
-            ),
-        ])),
+    let mut errors = Vec::new();
+    if !matches!(
+        f.state.as_deref(),
+        None | Some("open" | "overdue" | "answered" | "all")
+    ) {
+        errors.push(dms_schemas::FieldError::new(
+            "/state",
+            dms_schemas::FieldCode::Enum,
+            "must be one of open, overdue, answered, all",
+        ));
+    }
+    if let Some(Err(e)) = f
+        .registration_body
+        .as_deref()
+        .map(dms_schemas::Edrpou::parse)
+    {
+        errors.push(dms_schemas::FieldError::new(
+            "/registration_body",
+            e.field_code(),
+            format!("ЄДРПОУ: {e}"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::SchemaViolation(errors))
     }
 }
 
@@ -224,7 +241,7 @@ pub async fn create(
         .ok_or_else(|| {
             ApiError::ValidationFailed(vec![dms_schemas::FieldError::new(
                 "/registration_body_edrpou",
-                "unknown_registration_body",
+                dms_schemas::FieldCode::UnknownRegistrationBody,
                 "names no registration body",
             )])
         })?;
@@ -338,18 +355,35 @@ fn require_text(errors: &mut Vec<dms_schemas::FieldError>, pointer: &str, value:
     if value.trim().is_empty() {
         errors.push(dms_schemas::FieldError::new(
             pointer,
-            "min_length",
+            dms_schemas::FieldCode::MinLength,
             "must not be empty",
         ));
     }
 }
 
 fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::MalformedJson(format!(
+            "syntax error at line {}, column {}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let errors = dms_schemas::contract::control_characters(&value);
+    if !errors.is_empty() {
+        return Err(ApiError::SchemaViolation(errors));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        // serde's messages can quote the value; say only which rule was broken.
+        let text = e.to_string();
+        let message = match text.split_once("missing field `") {
+            Some((_, rest)) => format!("missing member {}", rest.split('`').next().unwrap_or("")),
+            None => "does not match the documented request body (a member of the wrong type or an unknown value)".to_owned(),
+        };
         ApiError::SchemaViolation(vec![dms_schemas::FieldError::new(
             "",
-            "schema",
-            format!("{e}"),
+            dms_schemas::FieldCode::Schema,
+            message,
         )])
     })
 }
@@ -447,14 +481,14 @@ pub async fn add_restriction(
     if state.codifier().await?.category(&r.katottg).is_none() {
         errors.push(dms_schemas::FieldError::new(
             "/katottg",
-            "katottg_unknown",
+            dms_schemas::FieldCode::KatottgUnknown,
             "is not in the territorial codifier",
         ));
     }
     if r.to.is_some_and(|t| t < r.from) {
         errors.push(dms_schemas::FieldError::new(
             "/to",
-            "before_from",
+            dms_schemas::FieldCode::BeforeFrom,
             "is earlier than /from",
         ));
     }
@@ -600,14 +634,14 @@ pub async fn notifications(
     if after < 0 {
         errors.push(dms_schemas::FieldError::new(
             "/after",
-            "minimum",
+            dms_schemas::FieldCode::Minimum,
             "must be at least 0",
         ));
     }
     if !(1..=500).contains(&limit) {
         errors.push(dms_schemas::FieldError::new(
             "/limit",
-            "range",
+            dms_schemas::FieldCode::Range,
             "must be between 1 and 500",
         ));
     }
@@ -677,9 +711,40 @@ fn search_key(q: &SearchQuery) -> Result<dms_db::staff::SearchKey, ApiError> {
     use dms_db::staff::SearchKey;
     let bad = |pointer: &str, message: &str| {
         ApiError::ValidationFailed(vec![dms_schemas::FieldError::new(
-            pointer, "invalid", message,
+            pointer,
+            dms_schemas::FieldCode::Invalid,
+            message,
         )])
     };
+    let texts = [
+        ("/unzr", &q.unzr),
+        ("/rnokpp", &q.rnokpp),
+        ("/document_type", &q.document_type),
+        ("/document_number", &q.document_number),
+        ("/surname", &q.surname),
+        ("/birth_date", &q.birth_date),
+    ];
+    for (pointer, value) in texts {
+        if let Some(v) = value {
+            if v.trim().is_empty() || v.chars().any(char::is_control) {
+                return Err(bad(
+                    pointer,
+                    "must be non-empty text without control characters",
+                ));
+            }
+        }
+    }
+    if let Some(t) = &q.document_type {
+        let known = serde_json::from_value::<dms_schemas::DocumentType>(serde_json::Value::String(
+            t.clone(),
+        ));
+        if known.is_err() {
+            return Err(bad(
+                "/document_type",
+                "must be one of passport_booklet, id_card, birth_certificate, permanent_residence_permit, temporary_residence_permit",
+            ));
+        }
+    }
     match q {
         SearchQuery { unzr: Some(u), .. } => dms_schemas::Unzr::parse(u)
             .map(|u| SearchKey::Unzr(u.as_str().to_owned()))
@@ -816,7 +881,11 @@ pub async fn report(
         Some("csv") => true,
         Some(_) => {
             return Err(ApiError::SchemaViolation(vec![
-                dms_schemas::FieldError::new("/format", "enum", "must be json or csv"),
+                dms_schemas::FieldError::new(
+                    "/format",
+                    dms_schemas::FieldCode::Enum,
+                    "must be json or csv",
+                ),
             ]))
         }
     };
@@ -917,7 +986,7 @@ pub async fn create_body(
     if let Err(e) = dms_schemas::Edrpou::parse(&b.edrpou) {
         errors.push(dms_schemas::FieldError::new(
             "/edrpou",
-            e.code(),
+            e.field_code(),
             format!("ЄДРПОУ: {e}"),
         ));
     }
@@ -927,7 +996,7 @@ pub async fn create_body(
     ) {
         errors.push(dms_schemas::FieldError::new(
             "/hromada",
-            "not_a_hromada",
+            dms_schemas::FieldCode::NotAHromada,
             "must be the КАТОТТГ of a hromada or a special-status city",
         ));
     }
@@ -979,6 +1048,9 @@ pub async fn manage_body(
     use dms_db::bodies::{self, CredentialKind};
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
     let mut conn = dms_db::pool::get(&state.pool).await?;
+    if dms_schemas::Edrpou::parse(&path.edrpou).is_err() {
+        return Err(ApiError::NotFound);
+    }
     let target = bodies::body_by_edrpou(&mut conn, &path.edrpou)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -1022,7 +1094,7 @@ pub async fn manage_body(
                 return Err(ApiError::ValidationFailed(vec![
                     dms_schemas::FieldError::new(
                         "/value",
-                        "client_id",
+                        dms_schemas::FieldCode::ClientId,
                         "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ",
                     ),
                 ]));

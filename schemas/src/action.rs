@@ -1,6 +1,7 @@
 //! The registration action as a typed value: what `registration-action.v1` describes, after the
 //! schema has passed, with every identifier parsed and every cross-check applied.
 
+use crate::codes::FieldCode;
 use crate::contract::FieldError;
 use crate::identifiers::{DocumentNumber, DocumentType, IdError, Katottg, Rnokpp, Unzr};
 use chrono::NaiveDate;
@@ -147,7 +148,7 @@ pub struct RegistrationAction {
 }
 
 fn id_error(pointer: &str, what: &str, e: &IdError) -> FieldError {
-    FieldError::new(pointer, e.code(), format!("{what}: {e}"))
+    FieldError::new(pointer, e.field_code(), format!("{what}: {e}"))
 }
 
 impl RegistrationAction {
@@ -160,7 +161,7 @@ impl RegistrationAction {
         let doc: Doc = serde_json::from_value(doc.clone()).map_err(|e| {
             vec![FieldError::new(
                 "",
-                "schema",
+                FieldCode::Schema,
                 format!("does not match the typed model: {e}"),
             )]
         })?;
@@ -168,7 +169,7 @@ impl RegistrationAction {
         if doc.action.date > today_kyiv {
             errors.push(FieldError::new(
                 "/action/date",
-                "in_future",
+                FieldCode::InFuture,
                 "is later than the Kyiv calendar day of receipt",
             ));
         }
@@ -180,7 +181,7 @@ impl RegistrationAction {
                     _ => {
                         errors.push(FieldError::new(
                             "/cancels",
-                            "ambiguous_target",
+                            FieldCode::AmbiguousTarget,
                             "must name the cancelled action by exactly one of dms_number or action_id",
                         ));
                         None
@@ -201,7 +202,7 @@ impl RegistrationAction {
             _ => {
                 errors.push(FieldError::new(
                     "",
-                    "schema",
+                    FieldCode::Schema,
                     "members do not fit the action type",
                 ));
                 None
@@ -228,7 +229,7 @@ fn check_person(
     if p.birth_date > action_date {
         errors.push(FieldError::new(
             "/person/birth_date",
-            "after_action_date",
+            FieldCode::AfterActionDate,
             "is later than the action date",
         ));
     }
@@ -237,7 +238,7 @@ fn check_person(
             if u.birth_date() != Some(p.birth_date) {
                 errors.push(FieldError::new(
                     "/person/unzr",
-                    "birth_date_mismatch",
+                    FieldCode::BirthDateMismatch,
                     "УНЗР does not encode /person/birth_date in its first eight digits",
                 ));
             }
@@ -254,7 +255,7 @@ fn check_person(
             if r.birth_date() != Some(p.birth_date) {
                 errors.push(FieldError::new(
                     "/person/rnokpp",
-                    "birth_date_mismatch",
+                    FieldCode::BirthDateMismatch,
                     "РНОКПП does not encode /person/birth_date in its first five digits",
                 ));
             }
@@ -279,14 +280,14 @@ fn check_person(
         if issued < p.birth_date {
             errors.push(FieldError::new(
                 "/person/document/issued_on",
-                "before_birth",
+                FieldCode::BeforeBirth,
                 "is earlier than /person/birth_date",
             ));
         }
         if issued > action_date {
             errors.push(FieldError::new(
                 "/person/document/issued_on",
-                "after_action_date",
+                FieldCode::AfterActionDate,
                 "is later than the action date",
             ));
         }

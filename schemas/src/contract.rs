@@ -1,6 +1,7 @@
 //! The published contract: JSON Schemas compiled once, and validation that reports every error at
 //! once as (JSON Pointer, code, message) without ever echoing the submitted values.
 
+use crate::codes::FieldCode;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +18,9 @@ pub const VERIFICATION_ANSWER_V1: &str = include_str!("../verification-answer.v1
 pub const DATASET_RECORD_V1: &str = include_str!("../dataset-record.v1.schema.json");
 
 /// One thing wrong with a submission, located by JSON Pointer (RFC 6901).
+// Built only by `FieldError::new` (non-exhaustive), whose code comes from `crate::codes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[non_exhaustive]
 pub struct FieldError {
     /// JSON Pointer of the member at fault (`""` is the whole document).
     pub pointer: String,
@@ -28,14 +31,10 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        pointer: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(pointer: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         FieldError {
             pointer: pointer.into(),
-            code: code.into(),
+            code: code.as_str().to_owned(),
             message: message.into(),
         }
     }
@@ -101,7 +100,7 @@ impl Contract {
                     let name = property.as_str().unwrap_or_default();
                     out.push(FieldError::new(
                         format!("{at}/{}", escape_pointer_token(name)),
-                        "required",
+                        FieldCode::Required,
                         "is required",
                     ));
                 }
@@ -109,7 +108,7 @@ impl Contract {
                     for name in unexpected {
                         out.push(FieldError::new(
                             format!("{at}/{}", escape_pointer_token(name)),
-                            "unknown_member",
+                            FieldCode::UnknownMember,
                             "is not a member of this object in the schema",
                         ));
                     }
@@ -120,41 +119,89 @@ impl Contract {
                 }
             }
         }
+        out.extend(control_characters(instance));
         out.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
         out.dedup();
         out
     }
 }
 
+/// Control characters anywhere in a document, in member names or string values: U+0000 cannot be
+/// stored at all, and the others have no place in names, addresses or free text.
+pub fn control_characters(instance: &Value) -> Vec<FieldError> {
+    fn bad(s: &str) -> bool {
+        s.chars()
+            .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c as u32) < 0x80)
+    }
+    fn walk(v: &Value, at: &mut String, out: &mut Vec<FieldError>) {
+        let len = at.len();
+        match v {
+            Value::String(s) if bad(s) => out.push(FieldError::new(
+                at.clone(),
+                FieldCode::ControlCharacter,
+                "must not contain control characters",
+            )),
+            Value::Object(map) => {
+                for (k, item) in map {
+                    at.push('/');
+                    at.push_str(&escape_pointer_token(k));
+                    if bad(k) {
+                        out.push(FieldError::new(
+                            at.clone(),
+                            FieldCode::ControlCharacter,
+                            "the member name must not contain control characters",
+                        ));
+                    } else {
+                        walk(item, at, out);
+                    }
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    at.push('/');
+                    at.push_str(&i.to_string());
+                    walk(item, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(instance, &mut String::new(), &mut out);
+    out
+}
+
 /// Code and message for one schema failure. Messages name the rule, never the value.
-fn describe(kind: &ValidationErrorKind) -> (String, String) {
+fn describe(kind: &ValidationErrorKind) -> (FieldCode, String) {
     use ValidationErrorKind as K;
-    let (code, message): (&str, String) = match kind {
+    let (code, message): (FieldCode, String) = match kind {
         K::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(ts) => format!("{ts:?}"),
             };
-            ("type", format!("must be of type {expected}"))
+            (FieldCode::Type, format!("must be of type {expected}"))
         }
-        K::Enum { options } => ("enum", format!("must be one of {options}")),
-        K::Constant { expected_value } => ("const", format!("must be {expected_value}")),
-        K::Pattern { .. } => ("pattern", "does not have the required format".to_owned()),
-        K::Format { format } => ("format", format!("must be a valid {format}")),
-        K::MinLength { limit } => ("min_length", format!("must be at least {limit} characters long")),
-        K::MaxLength { limit } => ("max_length", format!("must be at most {limit} characters long")),
-        K::MinProperties { limit } => ("min_properties", format!("must have at least {limit} members")),
-        K::MaxProperties { limit } => ("max_properties", format!("must have at most {limit} members")),
+        K::Enum { options } => (FieldCode::Enum, format!("must be one of {options}")),
+        K::Constant { expected_value } => (FieldCode::Const, format!("must be {expected_value}")),
+        K::Pattern { .. } => (FieldCode::Pattern, "does not have the required format".to_owned()),
+        K::Format { format } => (FieldCode::Format, format!("must be a valid {format}")),
+        K::MinLength { limit } => (FieldCode::MinLength, format!("must be at least {limit} characters long")),
+        K::MaxLength { limit } => (FieldCode::MaxLength, format!("must be at most {limit} characters long")),
+        K::MinProperties { limit } => (FieldCode::MinProperties, format!("must have at least {limit} members")),
+        K::MaxProperties { limit } => (FieldCode::MaxProperties, format!("must have at most {limit} members")),
         K::FalseSchema => (
-            "not_allowed",
+            FieldCode::NotAllowed,
             "is not allowed here (check action/type: this member belongs to another kind of action)"
                 .to_owned(),
         ),
-        K::Minimum { limit } => ("minimum", format!("must be at least {limit}")),
-        K::Maximum { limit } => ("maximum", format!("must be at most {limit}")),
-        other => ("schema", format!("violates the schema keyword `{}`", other.keyword())),
+        K::Minimum { limit } => (FieldCode::Minimum, format!("must be at least {limit}")),
+        K::Maximum { limit } => (FieldCode::Maximum, format!("must be at most {limit}")),
+        other => (FieldCode::Schema, format!("violates the schema keyword `{}`", other.keyword())),
     };
-    (code.to_owned(), message)
+    (code, message)
 }
 
 #[cfg(test)]
@@ -220,7 +267,11 @@ mod tests {
         let e = c.validate(&base("deregistration_of_residence", None));
         assert_eq!(
             e,
-            [FieldError::new("/action/ground", "required", "is required")]
+            [FieldError::new(
+                "/action/ground",
+                FieldCode::Required,
+                "is required"
+            )]
         );
         let e = c.validate(&base(
             "registration_of_residence",

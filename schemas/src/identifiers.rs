@@ -18,10 +18,15 @@ pub enum IdError {
 
 impl IdError {
     pub fn code(&self) -> &'static str {
+        self.field_code().as_str()
+    }
+
+    /// The code as registered in [`crate::codes`], for a [`crate::FieldError`].
+    pub fn field_code(&self) -> crate::FieldCode {
         match self {
-            IdError::Format(_) => "format",
-            IdError::CheckDigit => "check_digit",
-            IdError::ImpossibleDate => "impossible_date",
+            IdError::Format(_) => crate::FieldCode::Format,
+            IdError::CheckDigit => crate::FieldCode::CheckDigit,
+            IdError::ImpossibleDate => crate::FieldCode::ImpossibleDate,
         }
     }
 }

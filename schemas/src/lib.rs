@@ -3,10 +3,12 @@
 
 pub mod action;
 pub mod calendar;
+pub mod codes;
 pub mod contract;
 pub mod identifiers;
 pub mod time;
 
 pub use action::{ActionType, CancelTarget, PersonKeys, RegistrationAction, Subject};
+pub use codes::FieldCode;
 pub use contract::{Contract, FieldError, REGISTRATION_ACTION_V1_NAME};
 pub use identifiers::{DocumentNumber, DocumentType, Edrpou, IdError, Katottg, Rnokpp, Unzr};

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod eddr;
+pub mod faults;
 
 use dms_db::bodies::{self, CredentialKind, RegistrationBody};
 use std::net::SocketAddr;
@@ -141,7 +142,7 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
 }
 
-async fn provision(
+pub async fn provision(
     pool: &dms_db::Pool,
     edrpou: &str,
     name: &str,

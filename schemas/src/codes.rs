@@ -1,0 +1,144 @@
+//! The registry of field codes: every value the `code` of a [`FieldError`] (`errors[].code` in a
+//! problem+json answer) can take. [`FieldError::new`] accepts only a [`FieldCode`], so a new code
+//! cannot reach a client without being added here, and [`FieldCode::ALL`] lists them all for the
+//! integration guide's check (`api/tests/guide.rs`).
+//!
+//! [`FieldError`]: crate::FieldError
+//! [`FieldError::new`]: crate::FieldError::new
+
+use std::fmt;
+
+macro_rules! field_codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $code:literal,)+) => {
+        /// A stable machine-readable reason for one fault in a submitted document.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FieldCode {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl FieldCode {
+            /// Every field code, in the order of this registry.
+            pub const ALL: &'static [FieldCode] = &[$(FieldCode::$variant,)+];
+
+            /// The code as it appears on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(FieldCode::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+field_codes! {
+    // JSON Schema keywords (`Contract::validate`).
+    /// A required member is missing.
+    Required = "required",
+    /// A member the schema does not define.
+    UnknownMember = "unknown_member",
+    /// Wrong JSON type.
+    Type = "type",
+    /// Not one of the allowed values.
+    Enum = "enum",
+    /// Not the one allowed value.
+    Const = "const",
+    /// Does not match the required pattern.
+    Pattern = "pattern",
+    /// Not a valid value of its format (date, uuid, …).
+    Format = "format",
+    /// Too short.
+    MinLength = "min_length",
+    /// Too long.
+    MaxLength = "max_length",
+    /// Too few members.
+    MinProperties = "min_properties",
+    /// Too many members.
+    MaxProperties = "max_properties",
+    /// A member that belongs to another kind of document (a `false` subschema).
+    NotAllowed = "not_allowed",
+    /// A number below its minimum.
+    Minimum = "minimum",
+    /// A number above its maximum.
+    Maximum = "maximum",
+    /// Any other schema rule, or a document that does not fit the typed model.
+    Schema = "schema",
+    /// A string holds a control character (U+0000–U+001F other than tab, line feed and
+    /// carriage return, or U+007F); U+0000 in particular cannot be stored.
+    ControlCharacter = "control_character",
+    // Identifiers (`IdError`).
+    /// An identifier's check digit is wrong.
+    CheckDigit = "check_digit",
+    /// An identifier encodes a date that does not exist.
+    ImpossibleDate = "impossible_date",
+    // Cross-checks of a registration action (`RegistrationAction::from_valid_document`).
+    /// The action date is later than the Kyiv day of receipt.
+    InFuture = "in_future",
+    /// A cancellation names its target by both (or neither) of `dms_number` and `action_id`.
+    AmbiguousTarget = "ambiguous_target",
+    /// A date is later than the action date.
+    AfterActionDate = "after_action_date",
+    /// УНЗР or РНОКПП does not encode the birth date.
+    BirthDateMismatch = "birth_date_mismatch",
+    /// A document was issued before the person was born.
+    BeforeBirth = "before_birth",
+    // The address against the codifier (intake).
+    /// Not in the territorial codifier.
+    KatottgUnknown = "katottg_unknown",
+    /// Not a settlement or city district.
+    KatottgNotSettlement = "katottg_not_settlement",
+    /// Outside the registration body's hromada.
+    AddressOutsideHromada = "address_outside_hromada",
+    // The target of a cancellation (intake).
+    /// No such action of this registration body.
+    TargetNotFound = "target_not_found",
+    /// The target is itself a cancellation.
+    TargetIsCancellation = "target_is_cancellation",
+    /// The target is already cancelled.
+    TargetAlreadyCancelled = "target_already_cancelled",
+    // Query parameters and the staff API.
+    /// A number outside its allowed range.
+    Range = "range",
+    /// A search key that cannot be used.
+    Invalid = "invalid",
+    /// No registration body has this ЄДРПОУ.
+    UnknownRegistrationBody = "unknown_registration_body",
+    /// The end of a date range is before its start.
+    BeforeFrom = "before_from",
+    /// Not the КАТОТТГ of a hromada or a special-status city.
+    NotAHromada = "not_a_hromada",
+    /// Not a Трембіта client id of this registration body.
+    ClientId = "client_id",
+}
+
+impl fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FieldCode> for String {
+    fn from(code: FieldCode) -> Self {
+        code.as_str().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in FieldCode::ALL {
+            let s = code.as_str();
+            assert!(
+                !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                    && !s.starts_with('_')
+                    && !s.ends_with('_'),
+                "{s}"
+            );
+            assert!(seen.insert(s), "{s} is registered twice");
+        }
+    }
+}

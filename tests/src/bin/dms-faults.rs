@@ -1,0 +1,46 @@
+//! `dms-faults [--short] [1 2 3 4 5]`: the fault-injection scenarios (run by `ops/faults`, and in
+//! the short form by `ops/test`). Each prints a verdict with its figures; the exit status is
+//! non-zero when any promise was broken.
+
+use dms_tests::faults::{api, feeder, Env, Verdict};
+use std::path::PathBuf;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let short = args.iter().any(|a| a == "--short");
+    let mut chosen: Vec<u32> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if chosen.is_empty() {
+        chosen = vec![1, 2, 3, 4, 5];
+    }
+    let bin_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_default();
+    let env = Env {
+        bin_dir,
+        pg_ctl: std::env::var("DMS_FAULTS_PG_CTL").ok(),
+        short,
+    };
+    let mut failed = 0;
+    for n in chosen {
+        let started = std::time::Instant::now();
+        let verdict: Verdict = match n {
+            1 => api::sigkill_mid_load(&env).await,
+            2 => api::database_stopped(&env).await,
+            3 => feeder::killed_mid_delivery(&env).await,
+            4 => feeder::outbox_unwritable(&env).await,
+            5 => api::malformed_traffic(&env).await,
+            other => {
+                eprintln!("no scenario {other}");
+                std::process::exit(2);
+            }
+        };
+        if !verdict.passed() {
+            failed += 1;
+        }
+        print!("{}", verdict.render());
+        println!("    scenario time: {:.1?}", started.elapsed());
+    }
+    std::process::exit(if failed == 0 { 0 } else { 1 });
+}
