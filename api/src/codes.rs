@@ -29,6 +29,7 @@ macro_rules! every_variant {
 every_variant! {
     MalformedJson(String::new()),
     MalformedQuery,
+    RequestTimeout,
     UnsupportedMediaType,
     PayloadTooLarge(crate::routes::BODY_LIMIT),
     SchemaViolation(Vec::new()),

@@ -55,6 +55,9 @@ pub struct Settings {
     /// HTTP worker threads per listener (default: one per core).
     #[arg(long, env = "DMS_HTTP_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds a client has to send a whole request body; a slower one gets `408`.
+    #[arg(long, env = "DMS_BODY_TIMEOUT_SECS", default_value_t = 20)]
+    pub body_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -294,7 +297,9 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     if !keys.can_sign() {
         tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
     }
-    let state = Data::new(AppState::new(pool, keys, metrics::Metrics::new()?)?);
+    let mut state = AppState::new(pool, keys, metrics::Metrics::new()?)?;
+    state.body_timeout = std::time::Duration::from_secs(settings.body_timeout_secs.max(1));
+    let state = Data::new(state);
     if let Err(e) = state.codifier().await {
         tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
     }

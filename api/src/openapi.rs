@@ -383,6 +383,12 @@ fn refine(doc: &mut Value) -> Vec<String> {
                     .as_array()
                     .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
                 let has_body = op.get("requestBody").is_some();
+                if has_body && op["responses"].get("408").is_none() {
+                    op["responses"]["408"] = json!({
+                        "description": "The request body did not arrive in time; nothing was stored",
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                    });
+                }
                 if (has_query || has_body) && op["responses"].get("400").is_none() {
                     let why = if has_body {
                         "The request body is not well-formed JSON"

@@ -28,6 +28,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("the query string cannot be read: a value of the wrong type or a repeated parameter")]
     MalformedQuery,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
     #[error("the request body exceeds {0} bytes")]
@@ -80,6 +82,7 @@ impl ApiError {
         match self {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::MalformedQuery => "malformed_query",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::SchemaViolation(_) => "schema_violation",
@@ -104,6 +107,7 @@ impl ApiError {
             ApiError::MalformedQuery => {
                 "рядок запиту не вдалося прочитати: значення хибного типу або повторений параметр"
             }
+            ApiError::RequestTimeout => "тіло запиту не надійшло вчасно",
             ApiError::UnsupportedMediaType => "тіло запиту має бути application/json",
             ApiError::PayloadTooLarge(_) => "тіло запиту перевищує 256 КіБ",
             ApiError::SchemaViolation(_) => "документ не відповідає схемі",
@@ -171,6 +175,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::MalformedJson(_) | ApiError::MalformedQuery => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SchemaViolation(_)
             | ApiError::ValidationFailed(_)

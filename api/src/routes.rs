@@ -95,7 +95,22 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+/// The request body, at most [`BODY_LIMIT`] bytes, sent within `state.body_timeout` (a client
+/// that trickles or stops half-way gets `408` instead of holding a connection forever).
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Vec<u8>, ApiError> {
+    tokio::time::timeout(state.body_timeout, read_body_untimed(req, payload))
+        .await
+        .map_err(|_| ApiError::RequestTimeout)?
+}
+
+async fn read_body_untimed(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -204,7 +219,7 @@ pub async fn submit(
     if !is_json(&req) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let bytes = read_body(&req, payload).await?;
+    let bytes = read_body(&req, payload, &state).await?;
     let received_at = now_micros();
     let today = kyiv_date(received_at);
     let (document, action) = crate::intake::check_document(&state.contract, &bytes, today)?;

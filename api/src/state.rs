@@ -14,6 +14,8 @@ pub struct AppState {
     pub answer_contract: Contract,
     pub keys: KeyRing,
     pub metrics: Metrics,
+    /// How long a client may take to send a request body.
+    pub body_timeout: std::time::Duration,
     /// Loaded at start-up, or on first use if the database was down at start-up.
     codifier: RwLock<Option<Arc<Codifier>>>,
 }
@@ -40,6 +42,7 @@ impl AppState {
             keys,
             metrics,
             codifier: RwLock::new(None),
+            body_timeout: std::time::Duration::from_secs(20),
         })
     }
 

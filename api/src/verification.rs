@@ -195,11 +195,12 @@ pub struct IdPath {
 pub async fn answer(
     req: HttpRequest,
     path: web::Path<IdPath>,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
     mode: Data<ChannelMode>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = auth::authenticate(&req, &state, *mode.get_ref()).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let id = Uuid::parse_str(&path.id).map_err(|_| ApiError::NotFound)?;
     let doc = parse_body(&state, &body, true)?;
     let (today, due) = due_if_received_now(&state).await?;
@@ -229,10 +230,11 @@ pub async fn answer(
     security(("staff" = [])))]
 pub async fn create(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Officer]).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let doc = parse_body(&state, &body, false)?;
     let edrpou = doc["registration_body_edrpou"].as_str().unwrap_or_default();
     let mut conn = dms_db::pool::get(&state.pool).await?;
@@ -402,10 +404,11 @@ fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     security(("staff" = [])))]
 pub async fn set_calendar_override(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let o: CalendarOverride = typed(&body)?;
     let mut errors = Vec::new();
     require_text(&mut errors, "/reason", &o.reason);
@@ -472,10 +475,11 @@ impl From<dms_db::staff::Restriction> for RestrictionView {
     security(("staff" = [])))]
 pub async fn add_restriction(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let r: NewRestriction = typed(&body)?;
     let mut errors = Vec::new();
     if state.codifier().await?.category(&r.katottg).is_none() {
@@ -977,10 +981,11 @@ fn body_view(b: dms_db::bodies::RegistrationBody) -> BodyView {
     security(("staff" = [])))]
 pub async fn create_body(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let b: NewBody = typed(&body)?;
     let mut errors = Vec::new();
     if let Err(e) = dms_schemas::Edrpou::parse(&b.edrpou) {
@@ -1042,11 +1047,12 @@ pub struct BodyAction {
 pub async fn manage_body(
     req: HttpRequest,
     path: web::Path<BodyAction>,
-    body: web::Bytes,
+    payload: web::Payload,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     use dms_db::bodies::{self, CredentialKind};
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
+    let body = crate::routes::read_body(&req, payload, &state).await?;
     let mut conn = dms_db::pool::get(&state.pool).await?;
     if dms_schemas::Edrpou::parse(&path.edrpou).is_err() {
         return Err(ApiError::NotFound);

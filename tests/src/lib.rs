@@ -235,6 +235,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         signing_kid: None,
         db_pool_size: 8,
         workers: Some(2),
+        body_timeout_secs: 20,
     };
     let running = dms_api::start(&settings).await.expect("start the service");
     let url = format!("http://{}", running.addr);

@@ -422,7 +422,7 @@ pub async fn malformed_traffic(env: &Env) -> Verdict {
                     &valid[..valid.len() / 2],
                 ),
             )],
-            Duration::from_secs(40),
+            Duration::from_secs(15),
         ),
         (
             "invalid UTF-8",
@@ -533,6 +533,7 @@ pub async fn malformed_traffic(env: &Env) -> Verdict {
             let head = post(&token, Some("application/json"), &cl(valid.len()), b"");
             let body = valid.clone();
             let hold = env.secs(20, 6).as_secs() as usize;
+            // The service gives a body 4 s here (DMS_BODY_TIMEOUT_SECS), so the answer is a 408.
             tokio::spawn(async move {
                 let mut parts = vec![(Duration::ZERO, head)];
                 parts.extend(
@@ -540,7 +541,7 @@ pub async fn malformed_traffic(env: &Env) -> Verdict {
                         .take(hold)
                         .map(|b| (Duration::from_secs(1), vec![b])),
                 );
-                raw(port, parts, Duration::from_secs(40)).await
+                raw(port, parts, Duration::from_secs(30)).await
             })
         })
         .collect();

@@ -73,6 +73,7 @@ impl Service {
             .env("DMS_ADMIN_LISTEN", format!("127.0.0.1:{}", self.admin_port))
             .env("DMS_KEYS_DIR", &self.keys_dir)
             .env("DMS_HTTP_WORKERS", "2")
+            .env("DMS_BODY_TIMEOUT_SECS", "4")
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
