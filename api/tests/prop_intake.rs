@@ -83,6 +83,16 @@ fn check_refusal(err: &ApiError) -> Result<String, TestCaseError> {
         prop_assert!(is_json_pointer(&e.pointer), "bad pointer {:?}", e.pointer);
         prop_assert!(!e.code.is_empty());
     }
+    if matches!(
+        err,
+        ApiError::SchemaViolation(_) | ApiError::ValidationFailed(_)
+    ) {
+        prop_assert!(
+            !problem.errors.is_empty(),
+            "{} without errors[]",
+            problem.code
+        );
+    }
 
     let response = err.error_response();
     prop_assert!(response.status().is_client_error());
@@ -420,7 +430,7 @@ fn byte_mutated() -> impl Strategy<Value = Vec<u8>> {
 // Properties.
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(512))]
 
     #[test]
     fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600), today in today()) {

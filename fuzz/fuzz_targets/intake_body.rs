@@ -58,6 +58,16 @@ fn check_refusal(err: &ApiError) {
         assert!(is_json_pointer(&e.pointer), "bad pointer {:?}", e.pointer);
         assert!(!e.code.is_empty(), "empty error code at {:?}", e.pointer);
     }
+    if matches!(
+        err,
+        ApiError::SchemaViolation(_) | ApiError::ValidationFailed(_)
+    ) {
+        assert!(
+            !problem.errors.is_empty(),
+            "{} without errors[]",
+            problem.code
+        );
+    }
     if let ApiError::ValidationFailed(errors) = err {
         assert!(
             errors.iter().all(|e| e.code != "schema"),

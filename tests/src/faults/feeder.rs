@@ -92,6 +92,19 @@ async fn killed_mid_delivery_in(
     v: &mut Verdict,
 ) -> Result<(), String> {
     let eddr = Eddr::start().await;
+    let result = against_eddr(env, svc, outbox, seed, v, &eddr).await;
+    eddr.stop().await;
+    result
+}
+
+async fn against_eddr(
+    env: &Env,
+    svc: &Service,
+    outbox: &Path,
+    seed: u64,
+    v: &mut Verdict,
+    eddr: &Eddr,
+) -> Result<(), String> {
     let clients = if env.short { 3 } else { 6 };
     let max_records = if env.short { "60" } else { "150" };
     let settings = FeederSettings {
@@ -116,81 +129,29 @@ async fn killed_mid_delivery_in(
         Duration::from_secs(3),
     );
     let stop = Arc::new(AtomicBool::new(false));
+    let unzrs = Arc::new(AtomicU64::new(5_000_000));
     let releaser = {
-        let (url, stop) = (svc.database_url.clone(), stop.clone());
-        tokio::task::spawn_blocking(move || release_loop(&url, &stop))
+        let (url, stop, unzrs) = (svc.database_url.clone(), stop.clone(), unzrs.clone());
+        tokio::task::spawn_blocking(move || release_loop(&url, &stop, &unzrs))
     };
     let chaos = tokio::spawn(chaos_loop(eddr.clone(), stop.clone(), seed ^ 0x5eed));
-
-    let mut rng = StdRng::seed_from_u64(seed);
     let mut runs = Runs::default();
-    let until = Instant::now() + env.secs(30, 7);
-    while Instant::now() < until {
-        let pick = rng.gen_range(0..100);
-        let mut cmd = feeder(env, svc, &settings);
-        let crash = pick < 30;
-        if crash {
-            cmd.env(
-                "DMS_FEEDER_CRASH_AT",
-                CRASH_STEPS[rng.gen_range(0..CRASH_STEPS.len())],
-            );
-        }
-        eddr_state(&eddr, |s| s.in_flight = false);
-        let mut run = Run::spawn(cmd)?;
-        let mut killed_in_flight = false;
-        let mut killed_at_random = false;
-        if (30..70).contains(&pick) {
-            // Wait for the double to hold a delivery, then kill somewhere inside its answer.
-            let waited = Instant::now();
-            while waited.elapsed() < Duration::from_secs(4) && run.running() {
-                let held = eddr_state(&eddr, |s| s.in_flight.then(|| s.delay.unwrap_or_default()));
-                if let Some(delay) = held.flatten() {
-                    let within = delay.as_millis().max(1) as u64;
-                    tokio::time::sleep(Duration::from_millis(rng.gen_range(0..within))).await;
-                    killed_in_flight = run.kill();
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        } else if (70..90).contains(&pick) {
-            tokio::time::sleep(Duration::from_millis(rng.gen_range(0..1000))).await;
-            killed_at_random = run.kill();
-        }
-        let f = run.finish(RUN_LIMIT).await;
-        runs.note(&f);
-        if f.killed() {
-            if killed_in_flight {
-                runs.killed_in_flight += 1;
-            } else if killed_at_random {
-                runs.killed_at_random += 1;
-            } else if crash {
-                runs.crashed_at_step += 1;
-            } else {
-                runs.unexplained.push(f.describe());
-            }
-        } else if f.success() {
-            runs.completed += 1;
-        } else {
-            runs.unexplained.push(f.describe());
-        }
-    }
+    let killing = kill_loop(env, svc, &settings, eddr, seed, &mut runs).await;
 
     // Submissions stop; whatever is still held is released by its register entry.
     stop.store(true, Ordering::Relaxed);
     let outages = chaos.await.unwrap_or(0);
     let (outcomes, stats) = load.stop().await;
-    let mut released = match releaser.await {
-        Ok(Ok(n)) => n,
-        Ok(Err(e)) => return Err(format!("register entries: {e}")),
-        Err(e) => return Err(format!("register entries: {e}")),
-    };
+    let released = releaser.await.map_err(|e| e.to_string()).and_then(|r| r);
+    killing?;
+    let mut released = released.map_err(|e| format!("register entries: {e}"))?;
     released += {
         let url = svc.database_url.clone();
         tokio::task::spawn_blocking(move || -> Result<u64, String> {
             let mut conn = PgConnection::establish(&url).map_err(|e| e.to_string())?;
             let mut n = 0;
             for _ in 0..5 {
-                match release_held(&mut conn, &AtomicU64::new(0))? {
+                match release_held(&mut conn, &unzrs)? {
                     0 => break,
                     k => n += k,
                 }
@@ -198,11 +159,12 @@ async fn killed_mid_delivery_in(
             Ok(n)
         })
         .await
-        .map_err(|e| e.to_string())??
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("register entries: {e}"))?
     };
 
     // ЄДДР recovers; the feeder runs to completion.
-    eddr_state(&eddr, |s| {
+    eddr_state(eddr, |s| {
         s.down = false;
         s.delay = None;
     });
@@ -240,14 +202,11 @@ async fn killed_mid_delivery_in(
     let confirmed = confirmed_actions(&svc.database_url).await?;
     let placed = placements(&svc.database_url).await?;
     let db_datasets = datasets(&svc.database_url).await?;
-    let (held_by_eddr, deliveries) = eddr_state(&eddr, |s| {
+    let (held_by_eddr, deliveries) = eddr_state(eddr, |s| {
         let sets: BTreeMap<i64, (Vec<Value>, Value)> = s.datasets.clone();
         (sets, s.deliveries.len())
     })
     .unwrap_or_default();
-    let mut held_by_eddr = held_by_eddr;
-    if let Some(x) = held_by_eddr.remove(&2) { let mut y = x.clone(); y.0.pop(); held_by_eddr.insert(3, x.clone()); held_by_eddr.insert(1, y); }
-    eddr.stop().await;
 
     v.figure(
         "actions submitted (receipts received by clients)",
@@ -267,7 +226,7 @@ async fn killed_mid_delivery_in(
         ),
     );
     v.figure(
-        "feeder runs that finished while ЄДДР failed",
+        "feeder runs not killed (finished during the faults)",
         runs.completed,
     );
     v.figure(
@@ -459,6 +418,74 @@ async fn killed_mid_delivery_in(
     Ok(())
 }
 
+/// Feeder runs killed at random moments, mid-delivery and at crash points, until the chaos ends.
+async fn kill_loop(
+    env: &Env,
+    svc: &Service,
+    settings: &FeederSettings,
+    eddr: &Eddr,
+    seed: u64,
+    runs: &mut Runs,
+) -> Result<(), String> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let until = Instant::now() + env.secs(30, 7);
+    while Instant::now() < until {
+        // Until one kill has landed inside a delivery, every other run tries for one.
+        let pick = if runs.killed_in_flight == 0 && runs.total % 2 == 1 {
+            30
+        } else {
+            rng.gen_range(0..100)
+        };
+        let mut cmd = feeder(env, svc, settings);
+        let crash = pick < 30;
+        if crash {
+            cmd.env(
+                "DMS_FEEDER_CRASH_AT",
+                CRASH_STEPS[rng.gen_range(0..CRASH_STEPS.len())],
+            );
+        }
+        eddr_state(eddr, |s| s.in_flight = false);
+        let mut run = Run::spawn(cmd)?;
+        let mut killed_in_flight = false;
+        let mut killed_at_random = false;
+        if (30..70).contains(&pick) {
+            // Wait for the double to hold a delivery, then kill somewhere inside its answer.
+            let waited = Instant::now();
+            while waited.elapsed() < Duration::from_secs(4) && run.running() {
+                let held = eddr_state(eddr, |s| s.in_flight.then(|| s.delay.unwrap_or_default()));
+                if let Some(delay) = held.flatten() {
+                    let within = delay.as_millis().max(1) as u64;
+                    tokio::time::sleep(Duration::from_millis(rng.gen_range(0..within))).await;
+                    killed_in_flight = run.kill();
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        } else if (70..90).contains(&pick) {
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(0..500))).await;
+            killed_at_random = run.kill();
+        }
+        let f = run.finish(RUN_LIMIT).await;
+        runs.note(&f);
+        if f.killed() {
+            if killed_in_flight {
+                runs.killed_in_flight += 1;
+            } else if killed_at_random {
+                runs.killed_at_random += 1;
+            } else if crash {
+                runs.crashed_at_step += 1;
+            } else {
+                runs.unexplained.push(f.describe());
+            }
+        } else if f.success() {
+            runs.completed += 1;
+        } else {
+            runs.unexplained.push(f.describe());
+        }
+    }
+    Ok(())
+}
+
 /// ЄДДР goes down and comes back, and answers slowly, at random. Returns the outage count.
 async fn chaos_loop(eddr: Eddr, stop: Arc<AtomicBool>, seed: u64) -> u64 {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -481,12 +508,11 @@ async fn chaos_loop(eddr: Eddr, stop: Arc<AtomicBool>, seed: u64) -> u64 {
 }
 
 /// Release held actions by register entries (by the document they name) until told to stop.
-fn release_loop(database_url: &str, stop: &AtomicBool) -> Result<u64, String> {
+fn release_loop(database_url: &str, stop: &AtomicBool, unzrs: &AtomicU64) -> Result<u64, String> {
     let mut conn = PgConnection::establish(database_url).map_err(|e| e.to_string())?;
-    let next = AtomicU64::new(0);
     let mut released = 0;
     while !stop.load(Ordering::Relaxed) {
-        released += release_held(&mut conn, &next)?;
+        released += release_held(&mut conn, unzrs)?;
         std::thread::sleep(Duration::from_millis(150));
     }
     Ok(released)
@@ -520,7 +546,7 @@ fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String
             .map_err(|e| format!("document type: {e}"))?;
         let doc = dms_schemas::DocumentNumber::parse(kind, &number)
             .map_err(|e| format!("document number {number}: {e}"))?;
-        let (_, unzr) = unzr_for(5_000_000 + next.fetch_add(1, Ordering::Relaxed));
+        let (_, unzr) = unzr_for(next.fetch_add(1, Ordering::Relaxed));
         let unzr = dms_schemas::Unzr::parse(&unzr).map_err(|e| format!("УНЗР {unzr}: {e}"))?;
         released += dms_db::feed::register_entry(
             conn,
@@ -556,6 +582,9 @@ pub async fn outbox_unwritable(env: &Env) -> Verdict {
     drop(scratch);
     v
 }
+
+/// Records per data set in scenario 4: several data sets before the fault.
+const OUTBOX_MAX_RECORDS: u64 = 40;
 
 /// The database's view of what the feeder has sealed (or handed further) so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -610,145 +639,21 @@ async fn outbox_unwritable_in(
 ) -> Result<(), String> {
     let outbox = base.join("outbox");
     let aside = base.join("outbox.aside");
-    let max_records = 40;
     let mut settings = FeederSettings {
         outbox: outbox.clone(),
         eddr_url: None,
-        extra: vec![("DMS_FEEDER_MAX_RECORDS", max_records.to_string())],
+        extra: vec![("DMS_FEEDER_MAX_RECORDS", OUTBOX_MAX_RECORDS.to_string())],
         quota_blocks: None,
     };
     let tasks = if env.short { 3 } else { 4 };
     let submitters = Submitters::start(svc, tasks);
 
-    // Before the fault: the outbox works and holds a few data sets.
-    submitters
-        .wait_for(2 * max_records, Duration::from_secs(5))
-        .await;
-    let f = Run::spawn(feeder(env, svc, &settings))?
-        .finish(RUN_LIMIT)
-        .await;
-    if !f.success() {
-        return Err(format!(
-            "the feeder failed before any fault: {}",
-            f.describe()
-        ));
-    }
-    let before = sealed(&svc.database_url).await?;
-    v.figure(
-        "data sets before the fault",
-        format!("{} ({} records)", before.datasets, before.items),
-    );
-    if before.datasets == 0 {
-        return Err("no data set was written before the fault".into());
-    }
-
-    // Faults, one after another, with submissions going on.
-    let attempts_each = if env.short { 2 } else { 4 };
-    let mut attempts = 0u64;
-    let mut reported = 0u64;
-    let mut faults_applied = Vec::new();
-    for fault in [Fault::ReplacedByFile, Fault::OutOfSpace, Fault::ReadOnly] {
-        // Make sure the next data set has records to write.
-        let have = submitters.confirmed();
-        submitters.wait_for(have + 10, Duration::from_secs(3)).await;
-        let applied = match fault {
-            Fault::ReplacedByFile => {
-                std::fs::rename(&outbox, &aside)
-                    .and_then(|_| std::fs::write(&outbox, b"not a directory\n"))
-                    .map_err(|e| format!("replace the outbox by a file: {e}"))?;
-                true
-            }
-            Fault::OutOfSpace => {
-                settings.quota_blocks = Some(1);
-                quota_binds(&outbox).await
-            }
-            Fault::ReadOnly => chmod_binds(&outbox),
-        };
-        if !applied {
-            faults_applied.push(format!("{}: does not bind here, skipped", fault.name()));
-            restore(&outbox, &aside, &mut settings);
-            continue;
-        }
-        let mut this_reported = 0;
-        for _ in 0..attempts_each {
-            let f = Run::spawn(feeder(env, svc, &settings))?
-                .finish(RUN_LIMIT)
-                .await;
-            attempts += 1;
-            let report = f.report();
-            let says_failed = !f.success()
-                || report
-                    .as_ref()
-                    .is_some_and(|r| r["failed"].as_array().is_some_and(|a| !a.is_empty()));
-            if says_failed {
-                this_reported += 1;
-            } else {
-                v.expect(
-                    false,
-                    format!(
-                        "{}: a feeder run reported success: {}",
-                        fault.name(),
-                        f.stdout.trim()
-                    ),
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(if env.short { 100 } else { 300 })).await;
-        }
-        reported += this_reported;
-        faults_applied.push(format!(
-            "{}: {attempts_each} attempts, {this_reported} failures reported",
-            fault.name()
-        ));
-        let now = sealed(&svc.database_url).await?;
-        v.expect(
-            now == before,
-            format!(
-                "{}: the database records data sets as written that were not: before {before:?}, now {now:?}",
-                fault.name()
-            ),
-        );
-        if let Fault::ReplacedByFile = fault {
-            let still_file = std::fs::metadata(&outbox).is_ok_and(|m| m.is_file());
-            v.expect(still_file, "the file that replaced the outbox was touched");
-        }
-        restore(&outbox, &aside, &mut settings);
-        // No data set the database does not call written may look complete on disk.
-        let late: Vec<i64> = dataset_dirs(&outbox)
-            .iter()
-            .filter_map(|d| dir_seq(d))
-            .filter(|s| *s > before.max_seq)
-            .collect();
-        v.expect(
-            late.is_empty(),
-            format!(
-                "{}: data set directories {late:?} appeared in the outbox while it was unwritable",
-                fault.name()
-            ),
-        );
-    }
-    let after_faults = sealed(&svc.database_url).await?;
-    v.figure("faults", faults_applied.join("; "));
-    v.figure("attempts while unwritable", attempts);
-    v.figure("failures reported", reported);
-    v.figure(
-        "items marked delivered while unwritable",
-        after_faults.items - before.items,
-    );
-    v.expect(attempts > 0, "no fault could be injected");
-    let temporaries = std::fs::read_dir(&outbox)
-        .map(|r| {
-            r.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().starts_with(".building-"))
-                .count()
-        })
-        .unwrap_or(0);
-    v.figure(
-        "partial temporaries left by the faults (.building-*)",
-        temporaries,
-    );
+    let faulted = under_faults(env, svc, &outbox, &aside, &mut settings, &submitters, v).await;
+    restore(&outbox, &aside, &mut settings);
 
     // Recovery: submissions stop, the outbox is back, the feeder delivers everything.
     let tally = submitters.stop().await;
+    let (before, after_faults) = faulted?;
     if let Some(e) = tally.errors.first() {
         v.expect(
             false,
@@ -796,8 +701,6 @@ async fn outbox_unwritable_in(
     let confirmed = confirmed_actions(&svc.database_url).await?;
     let placed = placements(&svc.database_url).await?;
     let db_datasets = datasets(&svc.database_url).await?;
-    let _ = std::fs::remove_dir_all(outbox.join("dataset-0000000003"));
-    let _ = std::fs::write(outbox.join("dataset-0000000005/records.jsonl"), std::fs::read(outbox.join("dataset-0000000004/records.jsonl")).unwrap());
     let dirs = dataset_dirs(&outbox);
     let seqs: Vec<i64> = dirs.iter().filter_map(|d| dir_seq(d)).collect();
     let mut on_disk: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -832,7 +735,7 @@ async fn outbox_unwritable_in(
         ),
     );
     v.figure(
-        "data sets after recovery",
+        "data sets after recovery (in all)",
         format!(
             "{} ({recovery_runs} run(s), {:.1} s)",
             seqs.len(),
@@ -915,6 +818,166 @@ async fn outbox_unwritable_in(
         format!("dms-feeder verify: {}", verified.err().unwrap_or_default()),
     );
     Ok(())
+}
+
+/// The faults, one after another, while submissions go on: (sealed before, sealed after).
+async fn under_faults(
+    env: &Env,
+    svc: &Service,
+    outbox: &Path,
+    aside: &Path,
+    settings: &mut FeederSettings,
+    submitters: &Submitters,
+    v: &mut Verdict,
+) -> Result<(Sealed, Sealed), String> {
+    // Before the fault: the outbox works and holds a few data sets.
+    submitters
+        .wait_for(2 * OUTBOX_MAX_RECORDS, Duration::from_secs(5))
+        .await;
+    let f = Run::spawn(feeder(env, svc, settings))?
+        .finish(RUN_LIMIT)
+        .await;
+    if !f.success() {
+        return Err(format!(
+            "the feeder failed before any fault: {}",
+            f.describe()
+        ));
+    }
+    let before = sealed(&svc.database_url).await?;
+    v.figure(
+        "data sets before the fault",
+        format!("{} ({} records)", before.datasets, before.items),
+    );
+    if before.datasets == 0 {
+        return Err("no data set was written before the fault".into());
+    }
+
+    // Faults, one after another, with submissions going on.
+    let attempts_each = if env.short { 2 } else { 4 };
+    let mut attempts = 0u64;
+    let mut reported = 0u64;
+    let mut faults_applied = Vec::new();
+    for fault in [Fault::ReplacedByFile, Fault::OutOfSpace, Fault::ReadOnly] {
+        // Make sure the next data set has records to write.
+        let have = submitters.confirmed();
+        submitters.wait_for(have + 10, Duration::from_secs(3)).await;
+        let applied = match fault {
+            Fault::ReplacedByFile => {
+                std::fs::rename(outbox, aside)
+                    .and_then(|_| std::fs::write(outbox, b"not a directory\n"))
+                    .map_err(|e| format!("replace the outbox by a file: {e}"))?;
+                true
+            }
+            Fault::OutOfSpace => {
+                settings.quota_blocks = Some(1);
+                quota_binds(outbox).await
+            }
+            Fault::ReadOnly => chmod_binds(outbox),
+        };
+        if !applied {
+            faults_applied.push(format!("{}: does not bind here, skipped", fault.name()));
+            restore(outbox, aside, settings);
+            continue;
+        }
+        let mut this_reported = 0;
+        let mut first_error = None;
+        for _ in 0..attempts_each {
+            let f = Run::spawn(feeder(env, svc, settings))?
+                .finish(RUN_LIMIT)
+                .await;
+            attempts += 1;
+            let report = f.report();
+            let says_failed = !f.success()
+                || report
+                    .as_ref()
+                    .is_some_and(|r| r["failed"].as_array().is_some_and(|a| !a.is_empty()));
+            if says_failed {
+                this_reported += 1;
+                first_error = first_error.or_else(|| {
+                    let mut lines = f.stderr.lines().filter(|l| !l.trim().is_empty());
+                    lines
+                        .clone()
+                        .find(|l| l.starts_with("Error:"))
+                        .or_else(|| lines.next_back())
+                        .map(|l| l.chars().take(160).collect::<String>())
+                });
+            } else {
+                v.expect(
+                    false,
+                    format!(
+                        "{}: a feeder run reported success: {}",
+                        fault.name(),
+                        f.stdout.trim()
+                    ),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(if env.short { 100 } else { 300 })).await;
+        }
+        reported += this_reported;
+        faults_applied.push(format!(
+            "{}: {attempts_each} attempts, {this_reported} failures reported ({})",
+            fault.name(),
+            first_error.unwrap_or_default()
+        ));
+        let now = sealed(&svc.database_url).await?;
+        v.expect(
+            now == before,
+            format!(
+                "{}: the database records data sets as written that were not: before {before:?}, now {now:?}",
+                fault.name()
+            ),
+        );
+        if let Fault::ReplacedByFile = fault {
+            let still_file = std::fs::metadata(outbox).is_ok_and(|m| m.is_file());
+            v.expect(still_file, "the file that replaced the outbox was touched");
+        }
+        restore(outbox, aside, settings);
+        // No data set the database does not call written may look complete on disk.
+        let late: Vec<i64> = dataset_dirs(outbox)
+            .iter()
+            .filter_map(|d| dir_seq(d))
+            .filter(|s| *s > before.max_seq)
+            .collect();
+        v.expect(
+            late.is_empty(),
+            format!(
+                "{}: data set directories {late:?} appeared in the outbox while it was unwritable",
+                fault.name()
+            ),
+        );
+    }
+    let after_faults = sealed(&svc.database_url).await?;
+    v.figure("faults", faults_applied.join("; "));
+    v.figure("attempts while unwritable", attempts);
+    v.figure("failures reported", reported);
+    v.figure(
+        "items marked delivered while unwritable",
+        after_faults.items - before.items,
+    );
+    v.expect(attempts > 0, "no fault could be injected");
+    // Retrying means the same claimed data set again, not a new one per failed attempt.
+    let waiting = count(
+        &svc.database_url,
+        "SELECT count(*) AS n FROM datasets WHERE state = 'building'",
+    )
+    .await?;
+    v.figure("data sets claimed, waiting to be written", waiting);
+    v.expect(
+        waiting <= 1,
+        format!("{waiting} data sets claimed while the outbox was unwritable: failed ones were not retried"),
+    );
+    let temporaries = std::fs::read_dir(outbox)
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".building-"))
+                .count()
+        })
+        .unwrap_or(0);
+    v.figure(
+        "partial temporaries left by the faults (.building-*)",
+        temporaries,
+    );
+    Ok((before, after_faults))
 }
 
 /// Undo whichever fault is in place.
