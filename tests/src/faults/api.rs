@@ -191,7 +191,7 @@ pub async fn sigkill_mid_load(env: &Env) -> Verdict {
     }
     load_figures(&mut v, &stats, &outcomes);
     check_receipts(&mut v, &svc, &outcomes).await;
-    svc.kill().await;
+    svc.teardown().await;
     v
 }
 
@@ -303,7 +303,7 @@ pub async fn database_stopped(env: &Env) -> Verdict {
     );
     load_figures(&mut v, &stats, &outcomes);
     check_receipts(&mut v, &svc, &outcomes).await;
-    svc.kill().await;
+    svc.teardown().await;
     v
 }
 
@@ -614,6 +614,6 @@ pub async fn malformed_traffic(env: &Env) -> Verdict {
     v.expect(!outcomes.is_empty(), "well-behaved clients got no receipts");
     load_figures(&mut v, &stats, &outcomes);
     check_receipts(&mut v, &svc, &outcomes).await;
-    svc.kill().await;
+    svc.teardown().await;
     v
 }

@@ -1246,28 +1246,8 @@ async fn setup(env: &Env) -> Result<Service, String> {
 }
 
 /// Kill the service, drop its database, remove its keys.
-async fn teardown(mut svc: Service) {
-    svc.kill().await;
-    let _ = std::fs::remove_dir_all(&svc.keys_dir);
-    let Some((_, name)) = svc.database_url.rsplit_once('/') else {
-        return;
-    };
-    let name = name.to_owned();
-    let Ok(admin) = std::env::var("DMS_TEST_ADMIN_URL") else {
-        return;
-    };
-    if !name.starts_with("dms_test_")
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        return;
-    }
-    let _ = blocking(move || {
-        let mut conn = PgConnection::establish(&admin).map_err(|e| e.to_string())?;
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .map_err(|e| e.to_string())
-    })
-    .await;
+async fn teardown(svc: Service) {
+    svc.teardown().await;
 }
 
 /// A temporary directory removed when dropped, whatever happened.

@@ -101,6 +101,32 @@ impl Service {
         }
     }
 
+    /// Kill the service, drop its database (a `dms_test_*` one only), remove its keys.
+    pub async fn teardown(mut self) {
+        use diesel_async::RunQueryDsl;
+        self.kill().await;
+        let _ = std::fs::remove_dir_all(&self.keys_dir);
+        let Some((_, name)) = self.database_url.rsplit_once('/') else {
+            return;
+        };
+        let safe = name.starts_with("dms_test_")
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let Ok(admin) = std::env::var("DMS_TEST_ADMIN_URL") else {
+            return;
+        };
+        if !safe {
+            return;
+        }
+        let Ok(pool) = dms_db::connect(&admin, 1) else {
+            return;
+        };
+        if let Ok(mut conn) = dms_db::pool::get(&pool).await {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+
     /// Whether the process is still the one started (it has not exited).
     pub fn alive(&mut self) -> bool {
         self.child
