@@ -465,7 +465,10 @@ fn client(action: ClientAction) -> anyhow::Result<()> {
                 .body(body)
                 .send()?;
             let status = res.status();
-            println!("{} {}", status.as_u16(), res.text()?);
+            // The status for the person at the terminal; the answer alone on stdout, so that
+            // `> answer.json` keeps exactly what the service sent.
+            eprintln!("HTTP {}", status.as_u16());
+            println!("{}", res.text()?);
             if !status.is_success() {
                 std::process::exit(1);
             }
