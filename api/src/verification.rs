@@ -121,24 +121,15 @@ async fn due_if_received_now(
 }
 
 fn parse_body(state: &AppState, bytes: &[u8], answer: bool) -> Result<serde_json::Value, ApiError> {
-    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::MalformedJson(format!(
-            "syntax error at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let (doc, mut faults) = crate::intake::parse_json(bytes)?;
     let contract = if answer {
         &state.answer_contract
     } else {
         &state.request_contract
     };
-    let errors = contract.validate(&doc);
-    if errors.is_empty() {
-        Ok(doc)
-    } else {
-        Err(ApiError::SchemaViolation(errors))
-    }
+    faults.extend(contract.validate(&doc));
+    crate::intake::schema_faults(faults)?;
+    Ok(doc)
 }
 
 /// The registration body's verification requests. Listing them is their receipt: the due date
@@ -364,17 +355,9 @@ fn require_text(errors: &mut Vec<dms_schemas::FieldError>, pointer: &str, value:
 }
 
 fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::MalformedJson(format!(
-            "syntax error at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let errors = dms_schemas::contract::control_characters(&value);
-    if !errors.is_empty() {
-        return Err(ApiError::SchemaViolation(errors));
-    }
+    let (value, mut faults) = crate::intake::parse_json(bytes)?;
+    faults.extend(dms_schemas::contract::control_characters(&value));
+    crate::intake::schema_faults(faults)?;
     serde_json::from_value(value).map_err(|e| {
         // serde's messages can quote the value; say only which rule was broken.
         let text = e.to_string();

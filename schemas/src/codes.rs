@@ -65,6 +65,8 @@ field_codes! {
     /// A string holds a control character (U+0000–U+001F other than tab, line feed and
     /// carriage return, or U+007F); U+0000 in particular cannot be stored.
     ControlCharacter = "control_character",
+    /// A member name appears twice in one object (parsers disagree on which one counts).
+    DuplicateMember = "duplicate_member",
     // Identifiers (`IdError`).
     /// An identifier's check digit is wrong.
     CheckDigit = "check_digit",

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod codes;
 pub mod contract;
 pub mod identifiers;
+pub mod strict;
 pub mod time;
 
 pub use action::{ActionType, CancelTarget, PersonKeys, RegistrationAction, Subject};

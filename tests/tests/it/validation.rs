@@ -207,3 +207,48 @@ async fn problems_speak_ukrainian_when_asked_and_codes_do_not_change() {
         )
     );
 }
+
+/// A member named twice (serde would keep the last, other parsers the first) and a control
+/// character (U+0000 cannot even be stored) are refused with their pointers; nothing is stored.
+#[tokio::test]
+async fn duplicate_members_and_control_characters_are_refused() {
+    let app = spawn_app().await;
+    let doc = person_action("declaration_of_residence", 1);
+    let text = serde_json::to_string(&doc).unwrap();
+    // The same document with `external_id` written twice, the second time with another value.
+    let twice = text.replacen('{', "{\"external_id\":\"SOMETHING-ELSE\",", 1);
+    let res = app.submit_bytes(&app.token, twice.into_bytes()).await;
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "schema_violation");
+    assert_eq!(
+        problem["errors"],
+        json!([{"pointer": "/external_id", "code": "duplicate_member",
+                "message": "appears more than once in its object"}])
+    );
+
+    let mut nul = doc.clone();
+    nul["person"]["surname"] = "Шевч\u{0}енко".into();
+    nul["address"]["street"] = "вулиця\u{7}".into();
+    let (status, problem) = refused(&app, &nul).await;
+    assert_eq!(status, 422);
+    assert_no_personal_data(&problem);
+    let faults: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert!(
+        faults.contains(&("/person/surname", "control_character")),
+        "{faults:?}"
+    );
+    assert!(
+        faults.contains(&("/address/street", "control_character")),
+        "{faults:?}"
+    );
+    assert_eq!(app.count("registration_actions").await, 0);
+
+    // The same document, clean, is accepted: the refusals were about those bytes only.
+    assert_eq!(app.submit(&doc).await.status(), 201);
+}
