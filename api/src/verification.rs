@@ -354,6 +354,15 @@ fn require_text(errors: &mut Vec<dms_schemas::FieldError>, pointer: &str, value:
     }
 }
 
+/// The request body as a `T` (see [`typed`]).
+async fn read_typed<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<T, ApiError> {
+    typed(&crate::routes::read_body(req, payload, state).await?)
+}
+
 fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let (value, mut faults) = crate::intake::parse_json(bytes)?;
     faults.extend(dms_schemas::contract::control_characters(&value));
@@ -391,8 +400,7 @@ pub async fn set_calendar_override(
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
-    let body = crate::routes::read_body(&req, payload, &state).await?;
-    let o: CalendarOverride = typed(&body)?;
+    let o: CalendarOverride = read_typed(&req, payload, &state).await?;
     let mut errors = Vec::new();
     require_text(&mut errors, "/reason", &o.reason);
     if !errors.is_empty() {
@@ -462,8 +470,7 @@ pub async fn add_restriction(
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
-    let body = crate::routes::read_body(&req, payload, &state).await?;
-    let r: NewRestriction = typed(&body)?;
+    let r: NewRestriction = read_typed(&req, payload, &state).await?;
     let mut errors = Vec::new();
     if state.codifier().await?.category(&r.katottg).is_none() {
         errors.push(dms_schemas::FieldError::new(
@@ -968,8 +975,7 @@ pub async fn create_body(
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = staff::authenticate(&req, &state, &[Role::Supervisor]).await?;
-    let body = crate::routes::read_body(&req, payload, &state).await?;
-    let b: NewBody = typed(&body)?;
+    let b: NewBody = read_typed(&req, payload, &state).await?;
     let mut errors = Vec::new();
     if let Err(e) = dms_schemas::Edrpou::parse(&b.edrpou) {
         errors.push(dms_schemas::FieldError::new(

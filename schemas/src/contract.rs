@@ -126,17 +126,19 @@ impl Contract {
     }
 }
 
+/// Whether `s` holds an ASCII control character other than tab, line feed and carriage return.
+fn has_control_character(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// Control characters anywhere in a document, in member names or string values: U+0000 cannot be
 /// stored at all, and the others have no place in names, addresses or free text.
 pub fn control_characters(instance: &Value) -> Vec<FieldError> {
-    fn bad(s: &str) -> bool {
-        s.chars()
-            .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c as u32) < 0x80)
-    }
     fn walk(v: &Value, at: &mut String, out: &mut Vec<FieldError>) {
         let len = at.len();
         match v {
-            Value::String(s) if bad(s) => out.push(FieldError::new(
+            Value::String(s) if has_control_character(s) => out.push(FieldError::new(
                 at.clone(),
                 FieldCode::ControlCharacter,
                 "must not contain control characters",
@@ -145,7 +147,7 @@ pub fn control_characters(instance: &Value) -> Vec<FieldError> {
                 for (k, item) in map {
                     at.push('/');
                     at.push_str(&escape_pointer_token(k));
-                    if bad(k) {
+                    if has_control_character(k) {
                         out.push(FieldError::new(
                             at.clone(),
                             FieldCode::ControlCharacter,

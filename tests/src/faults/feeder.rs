@@ -43,7 +43,7 @@ pub async fn killed_mid_delivery(env: &Env) -> Verdict {
     let seed = seed();
     v.figure("seed (DMS_FAULTS_SEED)", seed);
     let scratch = Scratch::new("dms-faults-feeder-kill");
-    let svc = match setup(env).await {
+    let svc = match Service::running(env).await {
         Ok(s) => s,
         Err(e) => {
             v.expect(false, format!("setup: {e}"));
@@ -54,7 +54,7 @@ pub async fn killed_mid_delivery(env: &Env) -> Verdict {
     if let Err(e) = killed_mid_delivery_in(env, &svc, &outbox, seed, &mut v).await {
         v.expect(false, e);
     }
-    teardown(svc).await;
+    svc.teardown().await;
     drop(scratch);
     v
 }
@@ -566,7 +566,7 @@ fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String
 pub async fn outbox_unwritable(env: &Env) -> Verdict {
     let mut v = Verdict::new("4. outbox unwritable");
     let scratch = Scratch::new("dms-faults-feeder-outbox");
-    let svc = match setup(env).await {
+    let svc = match Service::running(env).await {
         Ok(s) => s,
         Err(e) => {
             v.expect(false, format!("setup: {e}"));
@@ -578,7 +578,7 @@ pub async fn outbox_unwritable(env: &Env) -> Verdict {
     }
     // Whatever happened, leave the directory removable.
     restore_permissions(&scratch.path.join("outbox"));
-    teardown(svc).await;
+    svc.teardown().await;
     drop(scratch);
     v
 }
@@ -1230,25 +1230,6 @@ async fn register(mut conn: PgConnection, unzr: String) -> Result<PgConnection, 
 // ---------------------------------------------------------------------------------------------
 // Shared: the service, feeder processes, the database, the outbox
 // ---------------------------------------------------------------------------------------------
-
-/// A provisioned database with `dms-api serve` in front of it. A panic while provisioning (the
-/// harness unwraps) becomes an error.
-async fn setup(env: &Env) -> Result<Service, String> {
-    let env2 = env.clone();
-    let mut svc = tokio::spawn(async move { Service::provision(&env2).await })
-        .await
-        .map_err(|e| format!("provisioning panicked: {e}"))??;
-    if let Err(e) = svc.start().await {
-        teardown(svc).await;
-        return Err(e);
-    }
-    Ok(svc)
-}
-
-/// Kill the service, drop its database, remove its keys.
-async fn teardown(svc: Service) {
-    svc.teardown().await;
-}
 
 /// A temporary directory removed when dropped, whatever happened.
 struct Scratch {

@@ -51,6 +51,20 @@ impl Service {
         })
     }
 
+    /// [`Service::provision`] then [`Service::start`]; a panic while provisioning (the harness
+    /// unwraps) or a service that does not come up is an error, and nothing is left behind.
+    pub async fn running(env: &Env) -> Result<Service, String> {
+        let env2 = env.clone();
+        let mut svc = tokio::spawn(async move { Service::provision(&env2).await })
+            .await
+            .map_err(|e| format!("provisioning panicked: {e}"))??;
+        if let Err(e) = svc.start().await {
+            svc.teardown().await;
+            return Err(e);
+        }
+        Ok(svc)
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -336,11 +350,20 @@ impl Load {
     }
 }
 
-/// What the database holds for a registration body's actions: `external_id → (action id,
-/// receipt JWS, number of confirmations)`.
-pub async fn stored_receipts(
-    database_url: &str,
-) -> Result<BTreeMap<String, (String, String, i64)>, String> {
+/// What the database holds under one `external_id`.
+#[derive(Debug)]
+pub struct StoredAction {
+    pub id: String,
+    /// The receipt JWS (of the first action, if there are several).
+    pub receipt: String,
+    /// Confirmations of that action.
+    pub confirmations: i64,
+    /// Actions under this `external_id`: more than one is a duplicate.
+    pub actions: usize,
+}
+
+/// Every action in the database by `external_id`.
+pub async fn stored_receipts(database_url: &str) -> Result<BTreeMap<String, StoredAction>, String> {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -356,25 +379,24 @@ pub async fn stored_receipts(
     let pool = dms_db::connect(database_url, 1).map_err(|e| e.to_string())?;
     let mut conn = dms_db::pool::get(&pool).await.map_err(|e| e.to_string())?;
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT a.external_id, a.id::text AS id, min(c.receipt) AS receipt, count(c.*) AS n \
+        "SELECT a.external_id, a.id::text AS id, coalesce(min(c.receipt), '') AS receipt, \
+         count(c.*) AS n \
          FROM registration_actions a LEFT JOIN confirmations c ON c.action_id = a.id \
-         GROUP BY a.external_id, a.id",
+         GROUP BY a.external_id, a.id ORDER BY a.id",
     )
     .load(&mut conn)
     .await
     .map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, StoredAction> = BTreeMap::new();
     for r in rows {
-        if out
-            .insert(r.external_id.clone(), (r.id, r.receipt, r.n))
-            .is_some()
-        {
-            // Two actions under one external_id: report it as a confirmation count the caller
-            // cannot mistake for one.
-            if let Some(e) = out.get_mut(&r.external_id) {
-                e.2 = i64::MAX;
-            }
-        }
+        out.entry(r.external_id)
+            .and_modify(|s| s.actions += 1)
+            .or_insert(StoredAction {
+                id: r.id,
+                receipt: r.receipt,
+                confirmations: r.n,
+                actions: 1,
+            });
     }
     Ok(out)
 }
