@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use dms_api::auth::{is_client_id, token_lookup};
 use dms_api::keys::KeyRing;
 use dms_db::bodies::{self, CredentialKind};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -468,7 +469,7 @@ fn client(action: ClientAction) -> anyhow::Result<()> {
             // The status for the person at the terminal; the answer alone on stdout, so that
             // `> answer.json` keeps exactly what the service sent.
             eprintln!("HTTP {}", status.as_u16());
-            println!("{}", res.text()?);
+            let _ = writeln!(std::io::stdout().lock(), "{}", res.text()?);
             if !status.is_success() {
                 std::process::exit(1);
             }
@@ -502,8 +503,10 @@ fn client(action: ClientAction) -> anyhow::Result<()> {
                         typ == dms_api::receipt::RECEIPT_TYP,
                         "not a receipt (typ {typ})"
                     );
-                    println!("valid receipt signed by {kid}");
-                    println!("{}", String::from_utf8_lossy(&payload));
+                    // A reader that stops early (`| head`) is not an error of the receipt.
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "valid receipt signed by {kid}");
+                    let _ = writeln!(out, "{}", String::from_utf8_lossy(&payload));
                     Ok(())
                 }
                 Err(e) => {
