@@ -1,7 +1,8 @@
 //! Registration bodies (органи реєстрації) and the credentials that identify them on each channel.
 
 use crate::schema::{credentials, registration_bodies};
-use crate::{Conn, DbError};
+pub use crate::enums::{BodyStatus, CredentialKind};
+use crate::{DbError, PgConn};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -14,37 +15,20 @@ pub struct RegistrationBody {
     pub edrpou: String,
     pub name: String,
     pub hromada_katottg: String,
-    pub status: String,
+    pub status: BodyStatus,
     pub created_at: DateTime<Utc>,
 }
 
 impl RegistrationBody {
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == BodyStatus::Active
     }
 }
 
-/// Which kind of proof a credential row holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
-    /// `lookup` is the hex SHA-256 of a bearer token.
-    Token,
-    /// `lookup` is a Трембіта client id `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
-    Trembita,
-}
-
-impl CredentialKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            CredentialKind::Token => "token",
-            CredentialKind::Trembita => "trembita",
-        }
-    }
-}
 
 /// Create the body, or return the existing one with that ЄДРПОУ unchanged (idempotent set-up).
 pub async fn ensure_body(
-    conn: &mut Conn,
+    conn: &mut PgConn,
     edrpou: &str,
     name: &str,
     hromada_katottg: &str,
@@ -67,7 +51,7 @@ pub async fn ensure_body(
         .await?)
 }
 
-pub async fn set_status(conn: &mut Conn, body_id: Uuid, status: &str) -> Result<(), DbError> {
+pub async fn set_status(conn: &mut PgConn, body_id: Uuid, status: BodyStatus) -> Result<(), DbError> {
     diesel::update(registration_bodies::table.find(body_id))
         .set(registration_bodies::status.eq(status))
         .execute(conn)
@@ -77,7 +61,7 @@ pub async fn set_status(conn: &mut Conn, body_id: Uuid, status: &str) -> Result<
 
 /// Attach a credential; adding the same one again is a no-op.
 pub async fn add_credential(
-    conn: &mut Conn,
+    conn: &mut PgConn,
     body_id: Uuid,
     kind: CredentialKind,
     lookup: &str,
@@ -87,7 +71,7 @@ pub async fn add_credential(
         .values((
             credentials::id.eq(Uuid::now_v7()),
             credentials::registration_body_id.eq(body_id),
-            credentials::kind.eq(kind.as_str()),
+            credentials::kind.eq(kind),
             credentials::lookup.eq(lookup),
             credentials::label.eq(label),
         ))
@@ -99,13 +83,13 @@ pub async fn add_credential(
 }
 
 pub async fn revoke_credential(
-    conn: &mut Conn,
+    conn: &mut PgConn,
     kind: CredentialKind,
     lookup: &str,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
         credentials::table
-            .filter(credentials::kind.eq(kind.as_str()))
+            .filter(credentials::kind.eq(kind))
             .filter(credentials::lookup.eq(lookup))
             .filter(credentials::revoked_at.is_null()),
     )
@@ -118,13 +102,13 @@ pub async fn revoke_credential(
 /// The body a live credential belongs to, whatever the body's status (the caller decides
 /// what a suspended body may do).
 pub async fn body_by_credential(
-    conn: &mut Conn,
+    conn: &mut PgConn,
     kind: CredentialKind,
     lookup: &str,
 ) -> Result<Option<RegistrationBody>, DbError> {
     Ok(credentials::table
         .inner_join(registration_bodies::table)
-        .filter(credentials::kind.eq(kind.as_str()))
+        .filter(credentials::kind.eq(kind))
         .filter(credentials::lookup.eq(lookup))
         .filter(credentials::revoked_at.is_null())
         .select(RegistrationBody::as_select())
@@ -134,7 +118,7 @@ pub async fn body_by_credential(
 }
 
 pub async fn body_by_edrpou(
-    conn: &mut Conn,
+    conn: &mut PgConn,
     edrpou: &str,
 ) -> Result<Option<RegistrationBody>, DbError> {
     Ok(registration_bodies::table

@@ -5,7 +5,7 @@
 //! share no code prefix with Kyiv, so the seven-digit prefix rule is only a fallback.
 
 use crate::schema::katottg;
-use crate::{Conn, DbError};
+use crate::{DbError, PgConn};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use dms_schemas::Katottg;
@@ -37,7 +37,7 @@ pub struct Codifier {
 }
 
 impl Codifier {
-    pub async fn load(conn: &mut Conn) -> Result<Self, DbError> {
+    pub async fn load(conn: &mut PgConn) -> Result<Self, DbError> {
         let rows: Vec<(String, String, Option<String>, Option<String>)> = katottg::table
             .select((
                 katottg::code,

@@ -20,7 +20,7 @@ pub struct Dataset {
     #[diesel(sql_type = BigInt)]
     pub seq: i64,
     #[diesel(sql_type = Text)]
-    pub state: String,
+    pub state: crate::enums::DatasetState,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Integer)]

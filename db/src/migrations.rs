@@ -1,7 +1,7 @@
 //! Embedded migrations, run only by the explicit `migrate` command, and the readiness check that
 //! the database is at the newest of them.
 
-use crate::{Conn, DbError};
+use crate::{DbError, PgConn};
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -34,7 +34,7 @@ struct Version {
 }
 
 /// True when the newest embedded migration has been applied to the database.
-pub async fn is_current(conn: &mut Conn) -> Result<bool, DbError> {
+pub async fn is_current(conn: &mut PgConn) -> Result<bool, DbError> {
     let Some(newest) = newest_version() else {
         return Ok(false);
     };

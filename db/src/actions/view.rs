@@ -1,0 +1,97 @@
+//! An action as its own registration body sees it, and the feed gauges for `/metrics`.
+
+use crate::{DbError, PgConn};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+/// An action as its own registration body may see it (no personal data).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ActionView {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub dms_number: String,
+    #[diesel(sql_type = Text)]
+    pub external_id: String,
+    #[diesel(sql_type = Text)]
+    pub action_type: String,
+    #[diesel(sql_type = Date)]
+    pub action_date: NaiveDate,
+    #[diesel(sql_type = Timestamptz)]
+    pub received_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub late: bool,
+    #[diesel(sql_type = Text)]
+    pub receipt: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub feed_state: Option<crate::enums::FeedItemState>,
+    #[diesel(sql_type = Nullable<Int8>)]
+    pub dataset_seq: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub feed_reason: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub cancelled_by_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cancelled_by_number: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub cancels_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cancels_number: Option<String>,
+}
+
+/// The action with this id if it belongs to this registration body.
+pub async fn view_for_body(
+    conn: &mut PgConn,
+    id: Uuid,
+    body_id: Uuid,
+) -> Result<Option<ActionView>, DbError> {
+    let rows: Vec<ActionView> = diesel::sql_query(
+        "SELECT a.id, a.dms_number, a.external_id, a.action_type, a.action_date, a.received_at, \
+                a.late, c.receipt, f.state AS feed_state, f.dataset_seq, f.reason AS feed_reason, \
+                x.id AS cancelled_by_id, x.dms_number AS cancelled_by_number, \
+                t.id AS cancels_id, t.dms_number AS cancels_number \
+         FROM registration_actions a \
+         JOIN confirmations c ON c.action_id = a.id \
+         LEFT JOIN feed_items f ON f.action_id = a.id \
+         LEFT JOIN registration_actions x ON x.cancels_action_id = a.id \
+         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
+         WHERE a.id = $1 AND a.registration_body_id = $2",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(body_id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StateCount {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub value: f64,
+}
+
+/// Gauges of the feed to ЄДДР for `/metrics`: feed items and data sets by state, the age of the
+/// oldest pending item, and data sets whose last delivery failed.
+pub async fn feed_gauges(conn: &mut PgConn) -> Result<Vec<StateCount>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT 'feed_items' AS kind, state, count(*)::float8 AS value FROM feed_items GROUP BY state \
+         UNION ALL SELECT 'datasets', state, count(*)::float8 FROM datasets GROUP BY state \
+         UNION ALL SELECT 'oldest_pending_age_seconds', 'pending', \
+           COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float8 \
+           FROM feed_items WHERE state = 'pending' \
+         UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
+           WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed') \
+         UNION ALL SELECT 'verification_requests', \
+           CASE WHEN due_date < (now() AT TIME ZONE 'Europe/Kyiv')::date THEN 'overdue' ELSE 'open' END, \
+           count(*)::float8 FROM verification_requests WHERE answer IS NULL GROUP BY 2",
+    )
+    .load(conn)
+    .await?)
+}

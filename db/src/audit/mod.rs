@@ -1,0 +1,29 @@
+//! The audit trail: who did what to which record, over which channel, in which request.
+
+use crate::schema::audit_log;
+use crate::{DbError, PgConn};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+/// One audit event. `details` must not carry personal data beyond record ids.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEvent {
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub channel: String,
+    pub event: String,
+    pub target: Option<String>,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+pub async fn record(conn: &mut PgConn, event: &AuditEvent) -> Result<(), DbError> {
+    diesel::insert_into(audit_log::table)
+        .values(event)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub mod chain;

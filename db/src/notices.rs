@@ -1,0 +1,69 @@
+//! Notices to registration bodies (a resident registered elsewhere, a move cancelled),
+//! written by the intake transaction and read cursor-paged.
+
+use crate::enums::NoticeKind;
+use crate::{DbError, PgConn};
+use chrono::NaiveDate;
+use diesel::sql_types::{Int8, Nullable, Text, Uuid as SqlUuid};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+/// A notice to a registration body (e.g. "your resident registered elsewhere").
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Notice {
+    #[diesel(sql_type = Int8)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: NoticeKind,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub effective_date: NaiveDate,
+    #[diesel(sql_type = SqlUuid)]
+    pub action_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub dms_number: String,
+    #[diesel(sql_type = Text)]
+    pub action_type: String,
+    #[diesel(sql_type = Text)]
+    pub registration_body_edrpou: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Jsonb>)]
+    pub person: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub previous_action_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub previous_dms_number: Option<String>,
+}
+
+/// The body's notices after `after` (a cursor: a notice id), oldest first. Asking for notices
+/// after a cursor acknowledges everything up to it.
+pub async fn notices(
+    conn: &mut PgConn,
+    body_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Notice>, DbError> {
+    diesel::sql_query(
+        "UPDATE registration_bodies SET notifications_acked = GREATEST(notifications_acked, $2) WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(body_id)
+    .bind::<Int8, _>(after)
+    .execute(conn)
+    .await?;
+    Ok(diesel::sql_query(
+        "SELECT n.id, n.kind, n.effective_date, n.action_id, a.dms_number, a.action_type, \
+                b.edrpou AS registration_body_edrpou, \
+                COALESCE(a.body->'person', t.body->'person') AS person, \
+                n.previous_action_id, p.dms_number AS previous_dms_number \
+         FROM notifications n \
+         JOIN registration_actions a ON a.id = n.action_id \
+         JOIN registration_bodies b ON b.id = a.registration_body_id \
+         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
+         LEFT JOIN registration_actions p ON p.id = n.previous_action_id \
+         WHERE n.registration_body_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3",
+    )
+    .bind::<SqlUuid, _>(body_id)
+    .bind::<Int8, _>(after)
+    .bind::<Int8, _>(limit)
+    .load(conn)
+    .await?)
+}
