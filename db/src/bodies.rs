@@ -1,7 +1,7 @@
 //! Registration bodies (органи реєстрації) and the credentials that identify them on each channel.
 
-use crate::schema::{credentials, registration_bodies};
 pub use crate::enums::{BodyStatus, CredentialKind};
+use crate::schema::{credentials, registration_bodies};
 use crate::{DbError, PgConn};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -24,7 +24,6 @@ impl RegistrationBody {
         self.status == BodyStatus::Active
     }
 }
-
 
 /// Create the body, or return the existing one with that ЄДРПОУ unchanged (idempotent set-up).
 pub async fn ensure_body(
@@ -51,7 +50,11 @@ pub async fn ensure_body(
         .await?)
 }
 
-pub async fn set_status(conn: &mut PgConn, body_id: Uuid, status: BodyStatus) -> Result<(), DbError> {
+pub async fn set_status(
+    conn: &mut PgConn,
+    body_id: Uuid,
+    status: BodyStatus,
+) -> Result<(), DbError> {
     diesel::update(registration_bodies::table.find(body_id))
         .set(registration_bodies::status.eq(status))
         .execute(conn)
@@ -82,13 +85,16 @@ pub async fn add_credential(
     Ok(())
 }
 
+/// Revoke a live credential of the body; false when it has none such.
 pub async fn revoke_credential(
     conn: &mut PgConn,
+    body_id: Uuid,
     kind: CredentialKind,
     lookup: &str,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
         credentials::table
+            .filter(credentials::registration_body_id.eq(body_id))
             .filter(credentials::kind.eq(kind))
             .filter(credentials::lookup.eq(lookup))
             .filter(credentials::revoked_at.is_null()),

@@ -181,17 +181,48 @@ pub fn checked_columns() -> Vec<(&'static str, &'static str, Vec<&'static str>)>
     }
     vec![
         ("staff", "role", texts(StaffRole::ALL, StaffRole::as_str)),
-        ("registration_bodies", "status", texts(BodyStatus::ALL, BodyStatus::as_str)),
-        ("credentials", "kind", texts(CredentialKind::ALL, CredentialKind::as_str)),
-        ("registration_actions", "channel", texts(Channel::ALL, Channel::as_str)),
-        ("datasets", "state", texts(DatasetState::ALL, DatasetState::as_str)),
-        ("feed_items", "state", texts(FeedItemState::ALL, FeedItemState::as_str)),
-        ("verification_requests", "question", texts(Question::ALL, Question::as_str)),
-        ("notifications", "kind", texts(NoticeKind::ALL, NoticeKind::as_str)),
+        (
+            "registration_bodies",
+            "status",
+            texts(BodyStatus::ALL, BodyStatus::as_str),
+        ),
+        (
+            "credentials",
+            "kind",
+            texts(CredentialKind::ALL, CredentialKind::as_str),
+        ),
+        (
+            "registration_actions",
+            "channel",
+            texts(Channel::ALL, Channel::as_str),
+        ),
+        (
+            "datasets",
+            "state",
+            texts(DatasetState::ALL, DatasetState::as_str),
+        ),
+        (
+            "feed_items",
+            "state",
+            texts(FeedItemState::ALL, FeedItemState::as_str),
+        ),
+        (
+            "verification_requests",
+            "question",
+            texts(Question::ALL, Question::as_str),
+        ),
+        (
+            "notifications",
+            "kind",
+            texts(NoticeKind::ALL, NoticeKind::as_str),
+        ),
         (
             "registration_actions",
             "action_type",
-            texts(&dms_schemas::ActionType::ALL, dms_schemas::ActionType::as_str),
+            texts(
+                &dms_schemas::ActionType::ALL,
+                dms_schemas::ActionType::as_str,
+            ),
         ),
     ]
 }

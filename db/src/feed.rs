@@ -262,42 +262,6 @@ pub fn record_acks(conn: &mut PgConnection, seq: i64, acks: &[Ack]) -> QueryResu
     })
 }
 
-/// A register entry: the person with this УНЗР (and the person known by the document it was
-/// issued on) is now in ЄДДР. Their held items become pending, to go out oldest first.
-/// Returns how many items were released.
-pub fn register_entry(
-    conn: &mut PgConnection,
-    unzr: &str,
-    unzr_key: &str,
-    document_key: Option<&str>,
-) -> QueryResult<usize> {
-    conn.transaction(|conn| {
-        diesel::sql_query(
-            "INSERT INTO persons (id, person_key, unzr, register_entry) VALUES ($1, $2, $3, true) \
-             ON CONFLICT (person_key) DO UPDATE SET register_entry = true, updated_at = now()",
-        )
-        .bind::<SqlUuid, _>(Uuid::now_v7())
-        .bind::<Text, _>(unzr_key)
-        .bind::<Text, _>(unzr)
-        .execute(conn)?;
-        diesel::sql_query(
-            "UPDATE persons SET register_entry = true, unzr = COALESCE(unzr, $1), updated_at = now() \
-             WHERE person_key = $2",
-        )
-        .bind::<Text, _>(unzr)
-        .bind::<Nullable<Text>, _>(document_key)
-        .execute(conn)?;
-        diesel::sql_query(
-            "UPDATE feed_items SET state = 'pending', updated_at = now() \
-             WHERE state = 'held' AND person_id IN \
-               (SELECT id FROM persons WHERE person_key = $1 OR person_key = $2)",
-        )
-        .bind::<Text, _>(unzr_key)
-        .bind::<Nullable<Text>, _>(document_key)
-        .execute(conn)
-    })
-}
-
 #[derive(Debug, Clone, Default, QueryableByName)]
 pub struct FeedStats {
     #[diesel(sql_type = BigInt)]

@@ -15,6 +15,7 @@ pub mod logging;
 pub mod migrations;
 pub mod notices;
 pub mod pool;
+pub mod register_entries;
 pub mod reports;
 pub mod restrictions;
 pub mod schema;

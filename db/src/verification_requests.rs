@@ -173,11 +173,12 @@ pub async fn answer(
 }
 
 /// The scheduled job: flag requests unanswered after the end of their due day.
-pub fn mark_overdue(conn: &mut PgConnection, today_kyiv: NaiveDate) -> QueryResult<usize> {
-    let query = diesel::sql_query(
+pub async fn mark_overdue(conn: &mut PgConn, today_kyiv: NaiveDate) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
         "UPDATE verification_requests SET overdue = true \
          WHERE answer IS NULL AND due_date < $1 AND NOT overdue",
     )
-    .bind::<Date, _>(today_kyiv);
-    diesel::RunQueryDsl::execute(query, conn)
+    .bind::<Date, _>(today_kyiv)
+    .execute(conn)
+    .await?)
 }

@@ -2,5 +2,28 @@
 //! input and the actor, running its write and its audit row in one transaction. The HTTP
 //! handlers, the command line, the scheduled jobs and the web pages call these functions;
 //! nothing else writes.
+//!
+//! It is a crate of its own, between `db` and the binaries, so that the feeder's jobs and the
+//! command line use it without linking the web server.
 
+pub mod actions;
+pub mod actor;
+pub mod audit_log;
+pub mod bodies;
+pub mod calendar;
+pub mod context;
+pub mod error;
+pub mod intake;
 pub mod jobs;
+pub mod notices;
+pub mod receipt;
+pub mod register_entries;
+pub mod reports;
+pub mod restrictions;
+pub mod search;
+pub mod staff;
+pub mod verification_requests;
+
+pub use actor::{Actor, Who};
+pub use context::Services;
+pub use error::ServiceError;

@@ -9,7 +9,6 @@
 //! - `(registration_body_id, external_id)` is the idempotency key: a retry, even a concurrent
 //!   one, gets the stored receipt, never a second action.
 
-
 mod intake;
 mod residence;
 mod view;
@@ -123,4 +122,3 @@ pub enum Recorded {
         legal_basis: String,
     },
 }
-

@@ -38,11 +38,10 @@ fn last_seal(conn: &mut PgConnection) -> QueryResult<(i64, String)> {
         #[diesel(sql_type = Text)]
         hash: String,
     }
-    let last: Option<Last> = diesel::sql_query(
-        "SELECT audit_id, hash FROM audit_seals ORDER BY audit_id DESC LIMIT 1",
-    )
-    .get_result(conn)
-    .optional()?;
+    let last: Option<Last> =
+        diesel::sql_query("SELECT audit_id, hash FROM audit_seals ORDER BY audit_id DESC LIMIT 1")
+            .get_result(conn)
+            .optional()?;
     Ok(last.map_or((0, GENESIS.to_owned()), |l| (l.audit_id, l.hash)))
 }
 

@@ -1,7 +1,8 @@
 //! The pure part of the intake: bytes to a typed action, or the problem the client gets.
-//! No I/O, so the fuzz target (`fuzz/`) and the property tests call exactly what the handler calls.
+//! No I/O, so the fuzz target (`fuzz/`) and the property tests call exactly what the operation
+//! calls. Also the strict reading of every other JSON document the service accepts.
 
-use crate::problem::ApiError;
+use crate::ServiceError;
 use chrono::NaiveDate;
 use dms_schemas::{Contract, FieldError, RegistrationAction};
 
@@ -11,25 +12,25 @@ pub fn check_document(
     contract: &Contract,
     bytes: &[u8],
     today: NaiveDate,
-) -> Result<(serde_json::Value, RegistrationAction), ApiError> {
+) -> Result<(serde_json::Value, RegistrationAction), ServiceError> {
     let (document, mut faults) = parse_json(bytes)?;
     faults.extend(contract.validate(&document));
     schema_faults(faults)?;
     let action = RegistrationAction::from_valid_document(&document, today)
-        .map_err(ApiError::ValidationFailed)?;
+        .map_err(ServiceError::ValidationFailed)?;
     Ok((document, action))
 }
 
 /// JSON text to a value. Text that is not JSON is `400`; duplicated member names come back as
 /// faults of the document, reported with its schema faults.
-pub fn parse_json(bytes: &[u8]) -> Result<(serde_json::Value, Vec<FieldError>), ApiError> {
+pub fn parse_json(bytes: &[u8]) -> Result<(serde_json::Value, Vec<FieldError>), ServiceError> {
     dms_schemas::strict::from_slice(bytes).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Eof => "the document ends too early",
             serde_json::error::Category::Syntax => "syntax error",
             _ => "not valid JSON text",
         };
-        ApiError::MalformedJson(format!(
+        ServiceError::MalformedJson(format!(
             "{what} at line {}, column {}",
             e.line(),
             e.column()
@@ -38,13 +39,56 @@ pub fn parse_json(bytes: &[u8]) -> Result<(serde_json::Value, Vec<FieldError>), 
 }
 
 /// `faults` sorted by pointer, as one schema problem, or nothing.
-pub fn schema_faults(mut faults: Vec<FieldError>) -> Result<(), ApiError> {
+pub fn schema_faults(mut faults: Vec<FieldError>) -> Result<(), ServiceError> {
     if faults.is_empty() {
         return Ok(());
     }
     faults.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.code.cmp(&b.code)));
     faults.dedup();
-    Err(ApiError::SchemaViolation(faults))
+    Err(ServiceError::SchemaViolation(faults))
+}
+
+/// A document valid against `contract`: strict JSON (no duplicate members), every schema fault
+/// reported at once.
+pub fn contract_document(
+    contract: &Contract,
+    bytes: &[u8],
+) -> Result<serde_json::Value, ServiceError> {
+    let (doc, mut faults) = parse_json(bytes)?;
+    faults.extend(contract.validate(&doc));
+    schema_faults(faults)?;
+    Ok(doc)
+}
+
+/// A request body as a `T`: strict JSON without control characters, then serde. serde's
+/// messages can quote the value, so the fault says only which rule was broken.
+pub fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
+    let (value, mut faults) = parse_json(bytes)?;
+    faults.extend(dms_schemas::contract::control_characters(&value));
+    schema_faults(faults)?;
+    serde_json::from_value(value).map_err(|e| {
+        let text = e.to_string();
+        let message = match text.split_once("missing field `") {
+            Some((_, rest)) => format!("missing member {}", rest.split('`').next().unwrap_or("")),
+            None => "does not match the documented request body (a member of the wrong type or an unknown value)".to_owned(),
+        };
+        ServiceError::SchemaViolation(vec![FieldError::new(
+            "",
+            dms_schemas::FieldCode::Schema,
+            message,
+        )])
+    })
+}
+
+/// Free text that must say something.
+pub fn require_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(
+            pointer,
+            dms_schemas::FieldCode::MinLength,
+            "must not be empty",
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -64,7 +108,10 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         match check_document(&contract, doc, day) {
             Ok(_) => "accepted",
-            Err(e) => e.code(),
+            Err(ServiceError::MalformedJson(_)) => "malformed_json",
+            Err(ServiceError::SchemaViolation(_)) => "schema_violation",
+            Err(ServiceError::ValidationFailed(_)) => "validation_failed",
+            Err(_) => "other",
         }
     }
 

@@ -1,0 +1,183 @@
+//! Registration actions: submitting one (the intake: checks, the transaction that stores and
+//! confirms it, the signed receipt) and reading one's own.
+
+use crate::receipt::{self, RECEIPT_TYP};
+use crate::{Actor, ServiceError, Services};
+use chrono::{DateTime, Utc};
+use dms_db::actions::{
+    self, ActionView, CancelProblem, CancelRef, NewAction, Recorded, SignedReceipt, Stored,
+};
+use dms_db::codifier::AddressProblem;
+use dms_schemas::{time::kyiv_date, CancelTarget, FieldCode, FieldError, Subject};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// A confirmed submission: new, or a retry answered with the stored receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    Created {
+        stored: Stored,
+        action_type: &'static str,
+    },
+    Replayed(Stored),
+}
+
+fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn address_error(p: AddressProblem) -> FieldError {
+    let (code, message) = match p {
+        AddressProblem::Unknown => (
+            FieldCode::KatottgUnknown,
+            "is not in the territorial codifier",
+        ),
+        AddressProblem::NotASettlement => (
+            FieldCode::KatottgNotSettlement,
+            "must name a settlement or a city district, not a larger unit",
+        ),
+        AddressProblem::OutsideHromada => (
+            FieldCode::AddressOutsideHromada,
+            "lies outside the territorial community of the registration body",
+        ),
+    };
+    FieldError::new("/address/katottg", code, message)
+}
+
+fn cancel_error(p: CancelProblem, target: &CancelTarget) -> FieldError {
+    let pointer = match target {
+        CancelTarget::DmsNumber(_) => "/cancels/dms_number",
+        CancelTarget::ActionId(_) => "/cancels/action_id",
+    };
+    let (code, message) = match p {
+        CancelProblem::NotFound => (
+            FieldCode::TargetNotFound,
+            "names no action of this registration body",
+        ),
+        CancelProblem::IsCancellation => (
+            FieldCode::TargetIsCancellation,
+            "names a cancellation, which cannot be cancelled",
+        ),
+        CancelProblem::AlreadyCancelled => (
+            FieldCode::TargetAlreadyCancelled,
+            "names an action that is already cancelled",
+        ),
+    };
+    FieldError::new(pointer, code, message)
+}
+
+/// Submit a registration action (the exact bytes the registration body sent). One transaction
+/// stores the action, its person, feed item, audit row and signed confirmation; a retry under
+/// the same `external_id` gets the stored receipt.
+pub async fn submit(
+    services: &Services,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<Submitted, ServiceError> {
+    let crate::Who::Body { body, transport } = &actor.who else {
+        return Err(ServiceError::Forbidden);
+    };
+    let received_at = now_micros();
+    let today = kyiv_date(received_at);
+    let (document, action) = crate::intake::check_document(&services.contract, bytes, today)?;
+    let (person, katottg, cancels, target, territory_path) = match &action.subject {
+        Subject::Person { person, katottg } => {
+            let codifier = services.codifier().await?;
+            codifier
+                .check_address(katottg, &body.hromada_katottg)
+                .map_err(|p| ServiceError::ValidationFailed(vec![address_error(p)]))?;
+            let key = (
+                person.person_key(),
+                person.unzr.as_ref().map(|u| u.as_str().to_owned()),
+            );
+            let path = codifier.ancestors(katottg.as_str());
+            (
+                Some(key),
+                Some(katottg.as_str().to_owned()),
+                None,
+                None,
+                path,
+            )
+        }
+        Subject::Cancellation(t) => {
+            let r = match t {
+                CancelTarget::DmsNumber(n) => CancelRef::DmsNumber(n.clone()),
+                CancelTarget::ActionId(id) => CancelRef::ActionId(*id),
+            };
+            (None, None, Some(r), Some(t.clone()), Vec::new())
+        }
+    };
+    let signer = services
+        .keys
+        .signer()
+        .ok_or(ServiceError::Unavailable("no signing key is configured"))?;
+    let new = NewAction {
+        id: Uuid::now_v7(),
+        registration_body_id: body.id,
+        external_id: action.external_id.clone(),
+        action_type: action.action_type.as_str().to_owned(),
+        action_date: action.action_date,
+        person,
+        katottg,
+        territory_path,
+        cancels,
+        body: document,
+        body_sha256: Sha256::digest(bytes).into(),
+        schema_version: dms_schemas::REGISTRATION_ACTION_V1_NAME.to_owned(),
+        received_at,
+        number_year: chrono::Datelike::year(&today),
+        late: today > action.action_date,
+        transport: transport.clone(),
+        request_id: actor.request_id.clone().unwrap_or_default(),
+    };
+    let edrpou = body.edrpou.clone();
+    let sign = move |a: &actions::Assigned<'_>| {
+        let claims = receipt::claims(a, &edrpou, now_micros());
+        let (kid, jws) = signer.sign(RECEIPT_TYP, &dms_crypto::canonical::to_vec(&claims));
+        SignedReceipt { kid, jws }
+    };
+    let mut conn = services.conn().await?;
+    match actions::record(&mut conn, &new, &sign).await? {
+        Recorded::Created(stored) => {
+            tracing::info!(action.id = %stored.id, action.type = %new.action_type, action.late = stored.late, "registration action confirmed");
+            Ok(Submitted::Created {
+                stored,
+                action_type: action.action_type.as_str(),
+            })
+        }
+        Recorded::Replayed(stored) => {
+            tracing::info!(action.id = %stored.id, "receipt replayed for a retry");
+            Ok(Submitted::Replayed(stored))
+        }
+        Recorded::KeyReused => Err(ServiceError::IdempotencyKeyReused),
+        Recorded::Restricted { legal_basis } => Err(ServiceError::TerritoryRestricted(legal_basis)),
+        Recorded::Cancel(p) => match target {
+            Some(t) => Err(ServiceError::ValidationFailed(vec![cancel_error(p, &t)])),
+            None => Err(ServiceError::Internal),
+        },
+    }
+}
+
+/// One of the registration body's own actions; reading it is audited with the read.
+pub async fn read_own(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<ActionView, ServiceError> {
+    let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
+    let mut conn = services.conn().await?;
+    let view = actions::view_for_body(&mut conn, id, body.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    dms_db::audit::record(
+        &mut conn,
+        &actor.audit(
+            "registration_action.read",
+            Some(view.id.to_string()),
+            serde_json::json!({}),
+        ),
+    )
+    .await?;
+    Ok(view)
+}

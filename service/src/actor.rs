@@ -1,0 +1,122 @@
+//! Who performs an operation, and how their audit rows name them. Every operation takes an
+//! `Actor`; its audit row is written from it in the operation's transaction.
+
+use dms_db::actions::Transport;
+use dms_db::audit::AuditEvent;
+use dms_db::bodies::RegistrationBody;
+use dms_db::enums::StaffRole;
+use dms_db::staff::Staff;
+
+/// The one performing an operation.
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// A registration body, over the channel its request arrived on.
+    Body {
+        body: RegistrationBody,
+        transport: Transport,
+    },
+    /// A DMS staff member on the admin API.
+    Staff(Staff),
+    /// An operator at the command line (the account they run it under).
+    Operator(String),
+    /// A scheduled job, by name.
+    Job(&'static str),
+}
+
+/// An actor and the request it acts in.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub who: Who,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn staff(staff: Staff, request_id: String) -> Actor {
+        Actor {
+            who: Who::Staff(staff),
+            request_id: Some(request_id),
+        }
+    }
+
+    pub fn body(body: RegistrationBody, transport: Transport, request_id: String) -> Actor {
+        Actor {
+            who: Who::Body { body, transport },
+            request_id: Some(request_id),
+        }
+    }
+
+    /// The operator running a command: `$USER` (or `SUDO_USER`) when the shell says it.
+    pub fn operator() -> Actor {
+        let name = ["SUDO_USER", "USER", "LOGNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "unknown".into());
+        Actor {
+            who: Who::Operator(name),
+            request_id: None,
+        }
+    }
+
+    pub fn job(name: &'static str) -> Actor {
+        Actor {
+            who: Who::Job(name),
+            request_id: None,
+        }
+    }
+
+    /// The staff member acting, if it is one.
+    pub fn staff_member(&self) -> Option<&Staff> {
+        match &self.who {
+            Who::Staff(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The registration body acting, if it is one.
+    pub fn registration_body(&self) -> Option<&RegistrationBody> {
+        match &self.who {
+            Who::Body { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Staff whose role is one of `roles`; anyone else is refused.
+    pub fn require_staff(&self, roles: &[StaffRole]) -> Result<&Staff, crate::ServiceError> {
+        self.staff_member()
+            .filter(|s| roles.contains(&s.role))
+            .ok_or(crate::ServiceError::Forbidden)
+    }
+
+    /// The audit row of `event` done by this actor. Staff rows carry role and unit, as the
+    /// auditors read them.
+    pub fn audit(
+        &self,
+        event: &str,
+        target: Option<String>,
+        mut details: serde_json::Value,
+    ) -> AuditEvent {
+        let (actor_kind, actor_id, channel) = match &self.who {
+            Who::Body { body, transport } => (
+                "registration_body",
+                Some(body.id.to_string()),
+                transport.channel.clone(),
+            ),
+            Who::Staff(s) => {
+                details["role"] = s.role.as_str().into();
+                details["unit"] = s.unit.clone().into();
+                ("staff", Some(s.id.to_string()), "admin".to_owned())
+            }
+            Who::Operator(name) => ("operator", Some(name.clone()), "cli".to_owned()),
+            Who::Job(name) => ("system", Some((*name).to_owned()), "job".to_owned()),
+        };
+        AuditEvent {
+            actor_kind: actor_kind.into(),
+            actor_id,
+            channel,
+            event: event.into(),
+            target,
+            request_id: self.request_id.clone(),
+            details,
+        }
+    }
+}

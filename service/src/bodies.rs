@@ -1,0 +1,228 @@
+//! Registration bodies (органи реєстрації) and their credentials: registering, suspending and
+//! reactivating a body, issuing and revoking its tokens and Трембіта client ids. The command
+//! line and the admin API check and record these the same way.
+
+use crate::{Actor, ServiceError, Services};
+use diesel_async::AsyncConnection;
+use dms_db::bodies::{self, BodyStatus, CredentialKind, RegistrationBody};
+use dms_schemas::{Edrpou, FieldCode, FieldError};
+use sha2::{Digest, Sha256};
+
+/// A new random bearer token (256 bits).
+pub fn new_token() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "dms_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The hex SHA-256 under which a bearer token is stored.
+pub fn token_lookup(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A Трембіта/X-Road client id: INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+pub fn is_client_id(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('/').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        })
+}
+
+/// What registering a body takes, as the client sent it (checked here).
+#[derive(Debug, Clone)]
+pub struct NewBody {
+    pub edrpou: String,
+    pub name: String,
+    /// КАТОТТГ of the hromada (or special-status city).
+    pub hromada: String,
+}
+
+/// Register a body; an existing ЄДРПОУ returns the existing body unchanged.
+pub async fn register(
+    services: &Services,
+    actor: &Actor,
+    new: &NewBody,
+) -> Result<RegistrationBody, ServiceError> {
+    let mut errors = Vec::new();
+    if let Err(e) = Edrpou::parse(&new.edrpou) {
+        errors.push(FieldError::new(
+            "/edrpou",
+            e.field_code(),
+            format!("ЄДРПОУ: {e}"),
+        ));
+    }
+    if !matches!(
+        services.codifier().await?.category(&new.hromada),
+        Some('H' | 'K')
+    ) {
+        errors.push(FieldError::new(
+            "/hromada",
+            FieldCode::NotAHromada,
+            "must be the КАТОТТГ of a hromada or a special-status city",
+        ));
+    }
+    crate::intake::require_text(&mut errors, "/name", &new.name);
+    ServiceError::check(errors)?;
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let stored = bodies::ensure_body(tx, &new.edrpou, &new.name, &new.hromada).await?;
+        let event = actor.audit(
+            "registration_body.create",
+            Some(stored.id.to_string()),
+            serde_json::json!({"edrpou": new.edrpou}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        Ok(stored)
+    })
+    .await
+}
+
+/// The body with this ЄДРПОУ (a malformed one names nothing).
+pub async fn find(services: &Services, edrpou: &str) -> Result<RegistrationBody, ServiceError> {
+    if Edrpou::parse(edrpou).is_err() {
+        return Err(ServiceError::NotFound);
+    }
+    let mut conn = services.conn().await?;
+    bodies::body_by_edrpou(&mut conn, edrpou)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// A change to a registration body or its credentials.
+enum Change<'a> {
+    Status(BodyStatus),
+    AddCredential(CredentialKind, &'a str, &'a str),
+    RevokeCredential(CredentialKind, &'a str),
+}
+
+/// Apply `change` to `body` and audit it as `registration_body.<what>`, in one transaction;
+/// true when it changed something.
+async fn apply(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    what: &str,
+    change: Change<'_>,
+) -> Result<bool, ServiceError> {
+    let mut conn = services.conn().await?;
+    let event = actor.audit(
+        &format!("registration_body.{what}"),
+        Some(body.id.to_string()),
+        serde_json::json!({}),
+    );
+    conn.transaction(async |tx| -> Result<bool, ServiceError> {
+        let changed = match change {
+            Change::Status(status) => {
+                bodies::set_status(tx, body.id, status).await?;
+                true
+            }
+            Change::AddCredential(kind, lookup, label) => {
+                bodies::add_credential(tx, body.id, kind, lookup, label).await?;
+                true
+            }
+            Change::RevokeCredential(kind, lookup) => {
+                bodies::revoke_credential(tx, body.id, kind, lookup).await?
+            }
+        };
+        dms_db::audit::record(tx, &event).await?;
+        Ok(changed)
+    })
+    .await
+}
+
+/// Suspend (every submission refused with 403 at once) or reactivate a body.
+pub async fn set_status(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    status: BodyStatus,
+) -> Result<(), ServiceError> {
+    let what = match status {
+        BodyStatus::Suspended => "suspend",
+        BodyStatus::Active => "reactivate",
+    };
+    apply(services, actor, body, what, Change::Status(status)).await?;
+    Ok(())
+}
+
+/// Issue a bearer token (the given one, at least 16 characters, or a new random one); returns
+/// it: it is shown once, only its hash is stored.
+pub async fn issue_token(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    given: Option<String>,
+    label: &str,
+) -> Result<String, ServiceError> {
+    let token = match given {
+        Some(t) if t.len() >= 16 => t,
+        Some(_) => {
+            return Err(ServiceError::field(
+                "/token",
+                FieldCode::MinLength,
+                "a token must be at least 16 characters",
+            ))
+        }
+        None => new_token(),
+    };
+    let lookup = token_lookup(&token);
+    let change = Change::AddCredential(CredentialKind::Token, &lookup, label);
+    apply(services, actor, body, "tokens", change).await?;
+    Ok(token)
+}
+
+/// Register a Трембіта client id of the body: INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER the
+/// body's ЄДРПОУ.
+pub async fn add_trembita_client(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    client: &str,
+) -> Result<(), ServiceError> {
+    if !is_client_id(client) || client.split('/').nth(2) != Some(body.edrpou.as_str()) {
+        return Err(ServiceError::field(
+            "/value",
+            FieldCode::ClientId,
+            "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ",
+        ));
+    }
+    let change = Change::AddCredential(CredentialKind::Trembita, client, "");
+    apply(services, actor, body, "trembita-clients", change).await?;
+    Ok(())
+}
+
+/// Revoke a live credential (a token, by its value, or a Трембіта client id), of `within` when
+/// given; false when there is no such live credential. Audited against the body it belonged to.
+pub async fn revoke_credential(
+    services: &Services,
+    actor: &Actor,
+    kind: CredentialKind,
+    value: &str,
+    within: Option<&RegistrationBody>,
+) -> Result<bool, ServiceError> {
+    let (lookup, what) = match kind {
+        CredentialKind::Token => (token_lookup(value), "tokens-revoke"),
+        CredentialKind::Trembita => (value.to_owned(), "trembita-clients-revoke"),
+    };
+    let owner = {
+        let mut conn = services.conn().await?;
+        bodies::body_by_credential(&mut conn, kind, &lookup).await?
+    };
+    let Some(owner) = owner.filter(|o| within.is_none_or(|w| w.id == o.id)) else {
+        return Ok(false);
+    };
+    apply(
+        services,
+        actor,
+        &owner,
+        what,
+        Change::RevokeCredential(kind, &lookup),
+    )
+    .await
+}

@@ -1,0 +1,65 @@
+//! What every operation shares: the pool, the compiled contracts, the signing keys and the
+//! territorial codifier (loaded once, or on first use if the database was down at start-up).
+
+use crate::ServiceError;
+use dms_crypto::KeyRing;
+use dms_db::codifier::Codifier;
+use dms_db::Pool;
+use dms_schemas::Contract;
+use std::sync::{Arc, RwLock};
+
+pub struct Services {
+    pub pool: Pool,
+    /// `registration-action.v1`.
+    pub contract: Contract,
+    /// `verification-request.v1`.
+    pub request_contract: Contract,
+    /// `verification-answer.v1`.
+    pub answer_contract: Contract,
+    pub keys: KeyRing,
+    codifier: RwLock<Option<Arc<Codifier>>>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    pub fn new(pool: Pool, keys: KeyRing) -> Result<Self, dms_schemas::contract::SchemaLoadError> {
+        Ok(Services {
+            pool,
+            contract: Contract::registration_action_v1()?,
+            request_contract: Contract::verification_request_v1()?,
+            answer_contract: Contract::verification_answer_v1()?,
+            keys,
+            codifier: RwLock::new(None),
+        })
+    }
+
+    /// A pooled connection; an exhausted or unreachable pool is `Unavailable`.
+    pub async fn conn(&self) -> Result<dms_db::Conn, ServiceError> {
+        Ok(dms_db::pool::get(&self.pool).await?)
+    }
+
+    /// The codifier, loading it if this is the first time the database is reachable.
+    pub async fn codifier(&self) -> Result<Arc<Codifier>, ServiceError> {
+        if let Some(c) = self.codifier.read().ok().and_then(|g| g.clone()) {
+            return Ok(c);
+        }
+        let mut conn = self.conn().await?;
+        let loaded = Arc::new(Codifier::load(&mut conn).await?);
+        if loaded.is_empty() {
+            return Err(ServiceError::Unavailable(
+                "the territorial codifier is not imported",
+            ));
+        }
+        if let Ok(mut slot) = self.codifier.write() {
+            *slot = Some(loaded.clone());
+        }
+        Ok(loaded)
+    }
+}

@@ -1,0 +1,46 @@
+//! Notices to a registration body (its resident registered elsewhere, a move cancelled),
+//! cursor-paged; reading them is audited with the actions they name.
+
+use crate::{Actor, ServiceError, Services};
+use dms_db::notices::Notice;
+use dms_schemas::{FieldCode, FieldError};
+
+/// The body's notices after `after`, at most `limit` (1–500).
+pub async fn read(
+    services: &Services,
+    actor: &Actor,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Notice>, ServiceError> {
+    let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
+    let mut errors = Vec::new();
+    if after < 0 {
+        errors.push(FieldError::new(
+            "/after",
+            FieldCode::Minimum,
+            "must be at least 0",
+        ));
+    }
+    if !(1..=500).contains(&limit) {
+        errors.push(FieldError::new(
+            "/limit",
+            FieldCode::Range,
+            "must be between 1 and 500",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::SchemaViolation(errors));
+    }
+    let mut conn = services.conn().await?;
+    let notices = dms_db::notices::notices(&mut conn, body.id, after, limit).await?;
+    if !notices.is_empty() {
+        let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();
+        let event = actor.audit(
+            "notifications.read",
+            None,
+            serde_json::json!({"actions": ids}),
+        );
+        dms_db::audit::record(&mut conn, &event).await?;
+    }
+    Ok(notices)
+}

@@ -1,0 +1,73 @@
+//! Territorial bans on registration actions (CMU 1450/2021): set by supervisors, checked by the
+//! intake transaction on the very next submission.
+
+use crate::{Actor, ServiceError, Services};
+use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
+use dms_db::enums::StaffRole;
+use dms_db::restrictions::Restriction;
+use dms_schemas::{FieldCode, FieldError};
+
+/// A ban as a supervisor asks for it.
+#[derive(Debug, Clone)]
+pub struct NewRestriction {
+    /// КАТОТТГ of any level: everything inside it is banned.
+    pub katottg: String,
+    pub from: NaiveDate,
+    /// Inclusive; absent = until lifted.
+    pub to: Option<NaiveDate>,
+    /// The military command's decision the ban rests on.
+    pub legal_basis: String,
+}
+
+pub async fn add(
+    services: &Services,
+    actor: &Actor,
+    new: &NewRestriction,
+) -> Result<Restriction, ServiceError> {
+    let who = actor.require_staff(&[StaffRole::Supervisor])?;
+    let mut errors = Vec::new();
+    if services.codifier().await?.category(&new.katottg).is_none() {
+        errors.push(FieldError::new(
+            "/katottg",
+            FieldCode::KatottgUnknown,
+            "is not in the territorial codifier",
+        ));
+    }
+    if new.to.is_some_and(|t| t < new.from) {
+        errors.push(FieldError::new(
+            "/to",
+            FieldCode::BeforeFrom,
+            "is earlier than /from",
+        ));
+    }
+    crate::intake::require_text(&mut errors, "/legal_basis", &new.legal_basis);
+    ServiceError::check(errors)?;
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let stored = dms_db::restrictions::add_restriction(
+            tx,
+            &new.katottg,
+            new.from,
+            new.to,
+            &new.legal_basis,
+            who.id,
+        )
+        .await?;
+        let event = actor.audit(
+            "territory_restriction.create",
+            Some(stored.id.to_string()),
+            serde_json::json!({"katottg": new.katottg}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        Ok(stored)
+    })
+    .await
+}
+
+/// Every ban (supervisors and officers).
+pub async fn list(services: &Services, actor: &Actor) -> Result<Vec<Restriction>, ServiceError> {
+    actor.require_staff(&[StaffRole::Supervisor, StaffRole::Officer])?;
+    let mut conn = services.conn().await?;
+    Ok(dms_db::restrictions::restrictions(&mut conn).await?)
+}

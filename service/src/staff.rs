@@ -1,0 +1,105 @@
+//! DMS staff accounts from the command line: add a member, issue a token, revoke a member and
+//! every token of theirs. Operators' changes are audited like any other write.
+
+use crate::bodies::{new_token, token_lookup};
+use crate::{Actor, ServiceError, Services};
+use diesel_async::AsyncConnection;
+use dms_db::enums::StaffRole;
+use dms_db::staff::Staff;
+use dms_schemas::FieldCode;
+use uuid::Uuid;
+
+/// A new staff member; an officer needs the КАТОТТГ of the territory they work within.
+pub async fn add(
+    services: &Services,
+    actor: &Actor,
+    name: &str,
+    role: StaffRole,
+    unit: &str,
+    territory: Option<&str>,
+) -> Result<Staff, ServiceError> {
+    if role == StaffRole::Officer && territory.is_none() {
+        return Err(ServiceError::field(
+            "/territory",
+            FieldCode::Required,
+            "an officer needs a territory (КАТОТТГ)",
+        ));
+    }
+    if let Some(t) = territory {
+        if services.codifier().await?.category(t).is_none() {
+            return Err(ServiceError::field(
+                "/territory",
+                FieldCode::KatottgUnknown,
+                "is not in the territorial codifier",
+            ));
+        }
+    }
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let s = dms_db::staff::add_staff(tx, name, role, unit, territory).await?;
+        let event = actor.audit(
+            "staff.add",
+            Some(s.id.to_string()),
+            serde_json::json!({"role": role.as_str()}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        Ok(s)
+    })
+    .await
+}
+
+/// Issue a token to a staff member (the given one, at least 16 characters, or a new one).
+pub async fn issue_token(
+    services: &Services,
+    actor: &Actor,
+    staff_id: Uuid,
+    given: Option<String>,
+) -> Result<String, ServiceError> {
+    let token = match given {
+        Some(t) if t.len() >= 16 => t,
+        Some(_) => {
+            return Err(ServiceError::field(
+                "/token",
+                FieldCode::MinLength,
+                "a token must be at least 16 characters",
+            ))
+        }
+        None => new_token(),
+    };
+    let lookup = token_lookup(&token);
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        dms_db::staff::add_token(tx, staff_id, &lookup).await?;
+        let event = actor.audit(
+            "staff.token",
+            Some(staff_id.to_string()),
+            serde_json::json!({}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Revoke a staff member and every token of theirs; false when there is no such active member.
+pub async fn revoke(
+    services: &Services,
+    actor: &Actor,
+    staff_id: Uuid,
+) -> Result<bool, ServiceError> {
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let revoked = dms_db::staff::revoke_staff(tx, staff_id).await?;
+        if revoked {
+            let event = actor.audit(
+                "staff.revoke",
+                Some(staff_id.to_string()),
+                serde_json::json!({}),
+            );
+            dms_db::audit::record(tx, &event).await?;
+        }
+        Ok(revoked)
+    })
+    .await
+}
