@@ -31,7 +31,7 @@ every_variant! {
     MalformedQuery,
     RequestTimeout,
     UnsupportedMediaType,
-    PayloadTooLarge(crate::routes::BODY_LIMIT),
+    PayloadTooLarge(crate::extract::BODY_LIMIT),
     SchemaViolation(Vec::new()),
     ValidationFailed(Vec::new()),
     IdempotencyKeyReused,

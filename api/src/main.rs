@@ -3,9 +3,9 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use dms_api::auth::{is_client_id, token_lookup};
 use dms_api::keys::KeyRing;
-use dms_db::bodies::{self, CredentialKind};
+use dms_db::bodies::{BodyStatus, CredentialKind};
+use dms_service::{Actor, ServiceError, Services};
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -168,21 +168,23 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-async fn body(
-    conn: &mut dms_db::Conn,
-    edrpou: &str,
-) -> anyhow::Result<dms_db::bodies::RegistrationBody> {
-    bodies::body_by_edrpou(conn, edrpou)
-        .await?
-        .with_context(|| format!("no registration body with ЄДРПОУ {edrpou}"))
+/// The service layer on its own small pool, for one command.
+fn services(database_url: &str) -> anyhow::Result<Services> {
+    let pool = dms_db::connect(database_url, 2)?;
+    Ok(Services::new(pool, KeyRing::empty())?)
 }
 
-/// The given token (at least 16 characters) or a new random one.
-fn new_token(given: Option<String>) -> anyhow::Result<String> {
-    match given {
-        Some(t) if t.len() >= 16 => Ok(t),
-        Some(_) => bail!("a token must be at least 16 characters"),
-        None => Ok(dms_api::auth::new_token()),
+/// An operation's refusal as the operator reads it: every fault with its pointer.
+fn failed(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::SchemaViolation(faults) | ServiceError::ValidationFailed(faults) => {
+            let lines: Vec<String> = faults
+                .iter()
+                .map(|f| format!("{} ({}): {}", f.pointer, f.code.as_str(), f.message))
+                .collect();
+            anyhow::anyhow!("refused:\n  {}", lines.join("\n  "))
+        }
+        other => anyhow::anyhow!("{other}"),
     }
 }
 
@@ -258,27 +260,31 @@ fn main() -> anyhow::Result<()> {
             document_number,
         } => {
             let unzr = dms_schemas::Unzr::parse(&unzr).map_err(|e| anyhow::anyhow!("УНЗР: {e}"))?;
-            let document_key = match (document_type, document_number) {
+            let document = match (document_type, document_number) {
                 (Some(t), Some(n)) => {
                     let kind: dms_schemas::DocumentType =
                         serde_json::from_value(serde_json::Value::String(t))
                             .context("unknown document type")?;
-                    let doc = dms_schemas::DocumentNumber::parse(kind, &n)
-                        .map_err(|e| anyhow::anyhow!("document number: {e}"))?;
-                    Some(dms_schemas::action::document_key(&doc))
+                    Some(
+                        dms_schemas::DocumentNumber::parse(kind, &n)
+                            .map_err(|e| anyhow::anyhow!("document number: {e}"))?,
+                    )
                 }
                 _ => None,
             };
-            use diesel::Connection;
-            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
-            let released = dms_db::feed::register_entry(
-                &mut conn,
-                unzr.as_str(),
-                &dms_schemas::action::unzr_key(&unzr),
-                document_key.as_deref(),
-            )?;
-            println!("released {released} held action(s)");
-            Ok(())
+            runtime()?.block_on(async {
+                let services = services(&db.database_url)?;
+                let released = dms_service::register_entries::record(
+                    &services,
+                    &Actor::operator(),
+                    &unzr,
+                    document.as_ref(),
+                )
+                .await
+                .map_err(failed)?;
+                println!("released {released} held action(s)");
+                Ok(())
+            })
         }
         Command::AuditSeal(db) => {
             use diesel::Connection;
@@ -287,23 +293,26 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::AuditVerify(db) => {
-            use diesel::Connection;
-            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
-            let v = dms_db::audit::chain::verify(&mut conn)?;
+            let v = runtime()?.block_on(async {
+                let services = services(&db.database_url)?;
+                dms_service::audit_log::verify(&services, &Actor::operator())
+                    .await
+                    .map_err(failed)
+            })?;
             println!("{}", serde_json::to_string(&v)?);
             if v.first_broken.is_some() {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::MarkOverdue(db) => {
-            use diesel::Connection;
-            let mut conn = diesel::PgConnection::establish(&db.database_url)?;
-            let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
-            let n = dms_db::staff::mark_overdue(&mut conn, today)?;
+        Command::MarkOverdue(db) => runtime()?.block_on(async {
+            let services = services(&db.database_url)?;
+            let n = dms_service::verification_requests::mark_overdue(&services, &Actor::operator())
+                .await
+                .map_err(failed)?;
             println!("marked overdue: {n}");
             Ok(())
-        }
+        }),
         Command::Openapi => {
             print!("{}", dms_api::openapi::document_text());
             Ok(())
@@ -325,8 +334,23 @@ async fn admin(command: Command) -> anyhow::Result<()> {
         | Command::TrembitaRevoke { db, .. } => db.database_url.clone(),
         _ => bail!("not an administration command"),
     };
-    let pool = dms_db::connect(&url, 1)?;
-    let mut conn = dms_db::pool::get(&pool).await?;
+    let services = services(&url)?;
+    let actor = Actor::operator();
+    let body = async |edrpou: &str| {
+        dms_service::bodies::find(&services, edrpou)
+            .await
+            .map_err(|_| anyhow::anyhow!("no registration body with ЄДРПОУ {edrpou}"))
+    };
+    let revoked = |done: bool, what: &str| {
+        println!(
+            "{}",
+            if done {
+                "revoked".to_owned()
+            } else {
+                format!("no such live {what}")
+            }
+        );
+    };
     match command {
         Command::BodyEnsure {
             edrpou,
@@ -334,19 +358,28 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             hromada,
             ..
         } => {
-            dms_schemas::Edrpou::parse(&edrpou)
-                .map_err(|e| anyhow::anyhow!("ЄДРПОУ {edrpou} {e}"))?;
-            let b = bodies::ensure_body(&mut conn, &edrpou, &name, &hromada).await?;
+            let new = dms_service::bodies::NewBody {
+                edrpou,
+                name,
+                hromada,
+            };
+            let b = dms_service::bodies::register(&services, &actor, &new)
+                .await
+                .map_err(failed)?;
             println!("{}", b.id);
         }
         Command::BodySuspend { edrpou, .. } => {
-            let b = body(&mut conn, &edrpou).await?;
-            bodies::set_status(&mut conn, b.id, "suspended").await?;
+            let b = body(&edrpou).await?;
+            dms_service::bodies::set_status(&services, &actor, &b, BodyStatus::Suspended)
+                .await
+                .map_err(failed)?;
             println!("suspended {edrpou}");
         }
         Command::BodyReactivate { edrpou, .. } => {
-            let b = body(&mut conn, &edrpou).await?;
-            bodies::set_status(&mut conn, b.id, "active").await?;
+            let b = body(&edrpou).await?;
+            dms_service::bodies::set_status(&services, &actor, &b, BodyStatus::Active)
+                .await
+                .map_err(failed)?;
             println!("reactivated {edrpou}");
         }
         Command::TokenIssue {
@@ -355,50 +388,42 @@ async fn admin(command: Command) -> anyhow::Result<()> {
             label,
             ..
         } => {
-            let b = body(&mut conn, &edrpou).await?;
-            let token = new_token(token)?;
-            bodies::add_credential(
-                &mut conn,
-                b.id,
-                CredentialKind::Token,
-                &token_lookup(&token),
-                &label,
-            )
-            .await?;
+            let b = body(&edrpou).await?;
+            let token = dms_service::bodies::issue_token(&services, &actor, &b, token, &label)
+                .await
+                .map_err(failed)?;
             println!("{token}");
         }
         Command::TokenRevoke { token, .. } => {
-            let revoked =
-                bodies::revoke_credential(&mut conn, CredentialKind::Token, &token_lookup(&token))
-                    .await?;
-            println!(
-                "{}",
-                if revoked {
-                    "revoked"
-                } else {
-                    "no such live token"
-                }
-            );
+            let done = dms_service::bodies::revoke_credential(
+                &services,
+                &actor,
+                CredentialKind::Token,
+                &token,
+                None,
+            )
+            .await
+            .map_err(failed)?;
+            revoked(done, "token");
         }
         Command::TrembitaAdd { edrpou, client, .. } => {
-            let b = body(&mut conn, &edrpou).await?;
-            if !is_client_id(&client) || client.split('/').nth(2) != Some(b.edrpou.as_str()) {
-                bail!("the client id must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ");
-            }
-            bodies::add_credential(&mut conn, b.id, CredentialKind::Trembita, &client, "").await?;
+            let b = body(&edrpou).await?;
+            dms_service::bodies::add_trembita_client(&services, &actor, &b, &client)
+                .await
+                .map_err(failed)?;
             println!("{client}");
         }
         Command::TrembitaRevoke { client, .. } => {
-            let revoked =
-                bodies::revoke_credential(&mut conn, CredentialKind::Trembita, &client).await?;
-            println!(
-                "{}",
-                if revoked {
-                    "revoked"
-                } else {
-                    "no such live client id"
-                }
-            );
+            let done = dms_service::bodies::revoke_credential(
+                &services,
+                &actor,
+                CredentialKind::Trembita,
+                &client,
+                None,
+            )
+            .await
+            .map_err(failed)?;
+            revoked(done, "client id");
         }
         _ => bail!("not an administration command"),
     }
@@ -411,8 +436,8 @@ async fn staff(action: StaffAction) -> anyhow::Result<()> {
         | StaffAction::Token { db, .. }
         | StaffAction::Revoke { db, .. } => db.database_url.clone(),
     };
-    let pool = dms_db::connect(&url, 1)?;
-    let mut conn = dms_db::pool::get(&pool).await?;
+    let services = services(&url)?;
+    let actor = Actor::operator();
     match action {
         StaffAction::Add {
             name,
@@ -421,23 +446,30 @@ async fn staff(action: StaffAction) -> anyhow::Result<()> {
             territory,
             ..
         } => {
-            if dms_api::staff::Role::parse(&role).is_none() {
-                bail!("role must be officer, supervisor or auditor");
-            }
-            if role == "officer" && territory.is_none() {
-                bail!("an officer needs --territory (КАТОТТГ)");
-            }
-            let s = dms_db::staff::add_staff(&mut conn, &name, &role, &unit, territory.as_deref())
-                .await?;
+            let role = dms_db::enums::StaffRole::parse(&role)
+                .context("role must be officer, supervisor or auditor")?;
+            let s = dms_service::staff::add(
+                &services,
+                &actor,
+                &name,
+                role,
+                &unit,
+                territory.as_deref(),
+            )
+            .await
+            .map_err(failed)?;
             println!("{}", s.id);
         }
         StaffAction::Token { id, token, .. } => {
-            let token = new_token(token)?;
-            dms_db::staff::add_token(&mut conn, id, &token_lookup(&token)).await?;
+            let token = dms_service::staff::issue_token(&services, &actor, id, token)
+                .await
+                .map_err(failed)?;
             println!("{token}");
         }
         StaffAction::Revoke { id, .. } => {
-            let revoked = dms_db::staff::revoke_staff(&mut conn, id).await?;
+            let revoked = dms_service::staff::revoke(&services, &actor, id)
+                .await
+                .map_err(failed)?;
             println!(
                 "{}",
                 if revoked {

@@ -221,3 +221,33 @@ impl From<dms_db::DbError> for ApiError {
         }
     }
 }
+
+impl From<dms_service::ServiceError> for ApiError {
+    fn from(e: dms_service::ServiceError) -> Self {
+        use dms_service::ServiceError as S;
+        match e {
+            S::MalformedJson(d) => ApiError::MalformedJson(d),
+            S::SchemaViolation(f) => ApiError::SchemaViolation(f),
+            S::ValidationFailed(f) => ApiError::ValidationFailed(f),
+            S::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            S::Forbidden => ApiError::Forbidden,
+            S::TerritoryRestricted(basis) => ApiError::TerritoryRestricted(basis),
+            S::AlreadyAnswered => ApiError::AlreadyAnswered,
+            S::NotFound => ApiError::NotFound,
+            S::Unavailable(why) => ApiError::Unavailable(why),
+            S::Internal => ApiError::Internal,
+        }
+    }
+}
+
+impl From<dms_service::auth::Refusal> for ApiError {
+    fn from(e: dms_service::auth::Refusal) -> Self {
+        use dms_service::auth::Refusal as R;
+        match e {
+            R::Unknown => ApiError::Unauthenticated,
+            R::Suspended => ApiError::BodySuspended,
+            R::Forbidden => ApiError::Forbidden,
+            R::Service(e) => e.into(),
+        }
+    }
+}

@@ -111,7 +111,7 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
                 None => break,
             },
         };
-        if ds.state == "building" {
+        if ds.state == dms_db::enums::DatasetState::Building {
             write::build(&mut conn, &ds, &settings.outbox, &signer)?;
             report.built.push(ds.seq);
             continue;
@@ -135,7 +135,7 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
                     settings.max_attempts,
                 )?;
                 match feed::dataset(&mut conn, ds.seq)? {
-                    Some(d) if d.state == "failed" => {
+                    Some(d) if d.state == dms_db::enums::DatasetState::Failed => {
                         tracing::error!(
                             dataset.seq = ds.seq,
                             "data set failed: delivery attempts exhausted"

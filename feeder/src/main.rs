@@ -53,7 +53,11 @@ fn mark_overdue(database_url: &str) {
     let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
     let result = diesel::PgConnection::establish(database_url)
         .map_err(anyhow::Error::from)
-        .and_then(|mut conn| Ok(dms_db::staff::mark_overdue(&mut conn, today)?));
+        .and_then(|mut conn| {
+            Ok(dms_db::verification_requests::mark_overdue(
+                &mut conn, today,
+            )?)
+        });
     match result {
         Ok(n) => tracing::info!(marked = n, "verification requests marked overdue"),
         Err(e) => tracing::error!(error.message = %e, "marking overdue requests failed"),

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod actor;
 pub mod audit_log;
+pub mod auth;
 pub mod bodies;
 pub mod calendar;
 pub mod context;

@@ -1,0 +1,26 @@
+//! Extractors: what a handler needs, said by its signature. The calling registration body
+//! ([`Caller`]), the staff member with the roles an endpoint admits ([`StaffMember`]), and the
+//! request body ([`JsonBytes`], [`Json`]): media type, size limit, arrival timeout, strict JSON.
+
+mod body;
+mod caller;
+mod staff;
+
+pub use body::{Json, JsonBytes, BODY_LIMIT};
+pub use caller::{Caller, ChannelMode};
+pub use staff::{
+    Auditors, Officers, OfficersAndSupervisors, Roles, StaffMember, Supervisors,
+    SupervisorsAndAuditors,
+};
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use actix_web::web::Data;
+use actix_web::HttpRequest;
+
+/// The shared state, which every app registers.
+fn state(req: &HttpRequest) -> Result<Data<AppState>, ApiError> {
+    req.app_data::<Data<AppState>>()
+        .cloned()
+        .ok_or(ApiError::Internal)
+}

@@ -1,0 +1,267 @@
+//! `/admin/v1/registration-bodies`: supervisors register bodies, suspend and reactivate them,
+//! and issue and revoke their credentials. Each operation is its own route.
+
+use crate::extract::{Json, StaffMember, Supervisors};
+use crate::problem::{ApiError, Problem};
+use crate::routes::resource::resource;
+use crate::state::AppState;
+use actix_web::web::{self, Data};
+use actix_web::HttpResponse;
+use dms_db::enums::{BodyStatus, CredentialKind};
+use dms_service::bodies;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewBody {
+    pub edrpou: String,
+    pub name: String,
+    /// КАТОТТГ of the hromada (or special-status city).
+    pub hromada: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BodyView {
+    pub id: Uuid,
+    pub edrpou: String,
+    pub name: String,
+    pub hromada: String,
+    /// `active` or `suspended`.
+    #[schema(value_type = String)]
+    pub status: BodyStatus,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credential {
+    /// A token to revoke, or a Трембіта client id INSTANCE/CLASS/MEMBER/SUBSYSTEM to add or revoke.
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedToken {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+}
+
+/// Create a registration body (supervisors); an existing ЄДРПОУ returns the existing body.
+#[utoipa::path(post, path = "/admin/v1/registration-bodies", tag = "staff", request_body = NewBody,
+    responses(
+        (status = 201, body = BodyView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn create_body(
+    who: StaffMember<Supervisors>,
+    body: Json<NewBody>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.value()?;
+    let new = bodies::NewBody {
+        edrpou: b.edrpou,
+        name: b.name,
+        hromada: b.hromada,
+    };
+    let stored = bodies::register(&state.services, &who.actor, &new).await?;
+    Ok(HttpResponse::Created().json(BodyView {
+        id: stored.id,
+        edrpou: stored.edrpou,
+        name: stored.name,
+        hromada: stored.hromada_katottg,
+        status: stored.status,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EdrpouPath {
+    edrpou: String,
+}
+
+async fn set_status(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    state: Data<AppState>,
+    status: BodyStatus,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    bodies::set_status(&state.services, &who.actor, &target, status).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Suspend a registration body (supervisors): its submissions are refused with 403 at once.
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/suspend", tag = "staff",
+    params(("edrpou" = String, Path)),
+    responses(
+        (status = 204, description = "Suspended"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn suspend_body(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    set_status(who, path, state, BodyStatus::Suspended).await
+}
+
+/// Reactivate a suspended registration body (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/reactivate", tag = "staff",
+    params(("edrpou" = String, Path)),
+    responses(
+        (status = 204, description = "Active again"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn reactivate_body(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    set_status(who, path, state, BodyStatus::Active).await
+}
+
+/// Issue a bearer token to the registration body (supervisors); shown once.
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/tokens", tag = "staff",
+    params(("edrpou" = String, Path)),
+    responses(
+        (status = 201, body = IssuedToken),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn issue_token(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    let token = bodies::issue_token(&state.services, &who.actor, &target, None, "admin").await?;
+    Ok(HttpResponse::Created().json(IssuedToken { token }))
+}
+
+/// Revoke one of the registration body's bearer tokens (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/tokens-revoke", tag = "staff",
+    params(("edrpou" = String, Path)),
+    request_body = Credential,
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn revoke_token(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    revoke(who, path, body, state, CredentialKind::Token).await
+}
+
+/// Register a Трембіта client id of the registration body (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/trembita-clients", tag = "staff",
+    params(("edrpou" = String, Path)),
+    request_body = Credential,
+    responses(
+        (status = 204, description = "Registered"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn add_trembita_client(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    let client = body.value()?.value;
+    bodies::add_trembita_client(&state.services, &who.actor, &target, &client).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revoke a Трембіта client id of the registration body (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/trembita-clients-revoke", tag = "staff",
+    params(("edrpou" = String, Path)),
+    request_body = Credential,
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn revoke_trembita_client(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    revoke(who, path, body, state, CredentialKind::Trembita).await
+}
+
+async fn revoke(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+    kind: CredentialKind,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    let value = body.value()?.value;
+    bodies::revoke_credential(&state.services, &who.actor, kind, &value, Some(&target)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    const BODY: &str = "/admin/v1/registration-bodies/{edrpou}";
+    cfg.service(
+        resource("/admin/v1/registration-bodies", "POST").route(web::post().to(create_body)),
+    )
+    .service(resource(&format!("{BODY}/suspend"), "POST").route(web::post().to(suspend_body)))
+    .service(resource(&format!("{BODY}/reactivate"), "POST").route(web::post().to(reactivate_body)))
+    .service(resource(&format!("{BODY}/tokens"), "POST").route(web::post().to(issue_token)))
+    .service(resource(&format!("{BODY}/tokens-revoke"), "POST").route(web::post().to(revoke_token)))
+    .service(
+        resource(&format!("{BODY}/trembita-clients"), "POST")
+            .route(web::post().to(add_trembita_client)),
+    )
+    .service(
+        resource(&format!("{BODY}/trembita-clients-revoke"), "POST")
+            .route(web::post().to(revoke_trembita_client)),
+    );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        create_body,
+        suspend_body,
+        reactivate_body,
+        issue_token,
+        revoke_token,
+        add_trembita_client,
+        revoke_trembita_client
+    ),
+    components(schemas(NewBody, BodyView, Credential, IssuedToken))
+)]
+pub struct Doc;

@@ -1,0 +1,145 @@
+//! Binding the listeners: each serves one side (community on a channel, staff, operations) with
+//! the shared state, the middleware and the routes of that side.
+
+use crate::config::Settings;
+use crate::extract::ChannelMode;
+use crate::middleware::{self, Wrap};
+use crate::problem::ApiError;
+use crate::routes;
+use crate::state::AppState;
+use actix_web::dev::ServerHandle;
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use dms_crypto::KeyRing;
+use std::net::SocketAddr;
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// The community API on one channel.
+    Community(ChannelMode),
+    /// The staff API.
+    Admin,
+    /// Metrics and health.
+    Operations,
+}
+
+fn bind(
+    state: Data<AppState>,
+    listener: Listener,
+    addr: &str,
+    workers: Option<usize>,
+) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let server = HttpServer::new(move || {
+        let wrap = Wrap {
+            metrics: state.metrics.clone(),
+            echo_transport: listener == Listener::Community(ChannelMode::Trembita),
+        };
+        let mode = match listener {
+            Listener::Community(mode) => mode,
+            Listener::Admin | Listener::Operations => ChannelMode::Token,
+        };
+        App::new()
+            .app_data(state.clone())
+            .app_data(Data::new(mode))
+            .app_data(
+                web::QueryConfig::default().error_handler(|_, _| ApiError::MalformedQuery.into()),
+            )
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                middleware::around(wrap.clone(), req, next)
+            }))
+            .configure(match listener {
+                Listener::Community(_) => routes::community,
+                Listener::Admin => routes::admin,
+                Listener::Operations => routes::operations,
+            })
+            .default_service(web::to(routes::resource::not_found))
+    })
+    .bind(addr)
+    .with_context(|| format!("cannot listen on {addr}"))?;
+    let server = match workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    let bound = server
+        .addrs()
+        .first()
+        .copied()
+        .with_context(|| format!("no address bound for {addr}"))?;
+    Ok((server.run(), bound))
+}
+
+/// The running service: its bound addresses and handles to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub trembita_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
+    pub ops_addr: Option<SocketAddr>,
+    pub handles: Vec<ServerHandle>,
+    pub servers: Vec<actix_web::dev::Server>,
+}
+
+impl Running {
+    /// Serve until every listener stops (Ctrl-C / SIGTERM stop them gracefully).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        for result in futures_util::future::join_all(self.servers).await {
+            result?;
+        }
+        Ok(())
+    }
+}
+
+/// Prepare state and bind every configured listener. Nothing is served until the returned
+/// servers are awaited (or spawned).
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let pool = dms_db::connect(&settings.database_url, settings.db_pool_size)?;
+    let keys = KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
+    if !keys.can_sign() {
+        tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
+    }
+    let services = dms_service::Services::new(pool, keys)?;
+    if let Err(e) = services.codifier().await {
+        tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
+    }
+    let state = Data::new(AppState {
+        services,
+        metrics: crate::metrics::Metrics::new()?,
+        openapi: crate::openapi::document_text().into_bytes(),
+        body_timeout: std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
+        metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+    });
+    let mut servers = Vec::new();
+    let (server, addr) = bind(
+        state.clone(),
+        Listener::Community(ChannelMode::Token),
+        &settings.listen,
+        settings.workers,
+    )?;
+    servers.push(server);
+    let mut optional =
+        |listen: &Option<String>, listener: Listener| -> anyhow::Result<Option<SocketAddr>> {
+            let Some(listen) = listen else {
+                return Ok(None);
+            };
+            let (server, addr) = bind(state.clone(), listener, listen, settings.workers)?;
+            servers.push(server);
+            Ok(Some(addr))
+        };
+    let trembita_addr = optional(
+        &settings.trembita_listen,
+        Listener::Community(ChannelMode::Trembita),
+    )?;
+    let admin_addr = optional(&settings.admin_listen, Listener::Admin)?;
+    let ops_addr = optional(&settings.ops_listen, Listener::Operations)?;
+    let handles = servers.iter().map(|s| s.handle()).collect();
+    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
+    Ok(Running {
+        addr,
+        trembita_addr,
+        admin_addr,
+        ops_addr,
+        handles,
+        servers,
+    })
+}
