@@ -23,7 +23,7 @@ pub struct Notice {
     #[diesel(sql_type = Text)]
     pub dms_number: String,
     #[diesel(sql_type = Text)]
-    pub action_type: String,
+    pub action_type: dms_schemas::ActionType,
     #[diesel(sql_type = Text)]
     pub registration_body_edrpou: String,
     #[diesel(sql_type = Nullable<diesel::sql_types::Jsonb>)]

@@ -14,7 +14,7 @@ pub struct ReportRow {
     #[diesel(sql_type = Nullable<Date>)]
     pub day: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub action_type: Option<String>,
+    pub action_type: Option<dms_schemas::ActionType>,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub count: i64,
 }

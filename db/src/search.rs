@@ -29,7 +29,7 @@ pub struct Found {
     #[diesel(sql_type = Text)]
     pub dms_number: String,
     #[diesel(sql_type = Text)]
-    pub action_type: String,
+    pub action_type: dms_schemas::ActionType,
     #[diesel(sql_type = Date)]
     pub action_date: NaiveDate,
     #[diesel(sql_type = Timestamptz)]

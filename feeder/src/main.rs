@@ -49,16 +49,13 @@ enum Command {
 }
 
 fn mark_overdue(database_url: &str) {
-    use diesel::Connection;
-    let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
-    let result = diesel::PgConnection::establish(database_url)
-        .map_err(anyhow::Error::from)
-        .and_then(|mut conn| {
-            Ok(dms_db::verification_requests::mark_overdue(
-                &mut conn, today,
-            )?)
-        });
-    match result {
+    let run = async {
+        let pool = dms_db::connect(database_url, 1)?;
+        let services = dms_service::Services::new(pool, dms_crypto::KeyRing::empty())?;
+        let actor = dms_service::Actor::job("mark_overdue");
+        anyhow::Ok(dms_service::verification_requests::mark_overdue(&services, &actor).await?)
+    };
+    match tokio::runtime::Handle::current().block_on(run) {
         Ok(n) => tracing::info!(marked = n, "verification requests marked overdue"),
         Err(e) => tracing::error!(error.message = %e, "marking overdue requests failed"),
     }

@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 /// Реєстраційна дія: what was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionType {
     DeclarationOfResidence,
@@ -46,6 +48,35 @@ impl ActionType {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ActionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `registration_actions.action_type` (a CHECK-guarded text column) as this enum.
+#[cfg(feature = "diesel")]
+mod sql {
+    use super::ActionType;
+    use diesel::deserialize::{self, FromSql};
+    use diesel::pg::{Pg, PgValue};
+    use diesel::serialize::{self, Output, ToSql};
+    use diesel::sql_types::Text;
+
+    impl ToSql<Text, Pg> for ActionType {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+        }
+    }
+
+    impl FromSql<Text, Pg> for ActionType {
+        fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+            let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+            ActionType::parse(&text).ok_or_else(|| format!("no action type {text:?}").into())
+        }
     }
 }
 

@@ -116,7 +116,7 @@ pub async fn submit(
         id: Uuid::now_v7(),
         registration_body_id: body.id,
         external_id: action.external_id.clone(),
-        action_type: action.action_type.as_str().to_owned(),
+        action_type: action.action_type,
         action_date: action.action_date,
         person,
         katottg,

@@ -35,7 +35,7 @@ pub fn csv(rows: &[ReportRow]) -> String {
             "{},{},{},{}\n",
             r.registration_body_edrpou,
             r.day.map(|d| d.to_string()).unwrap_or_default(),
-            r.action_type.clone().unwrap_or_default(),
+            r.action_type.map(|t| t.as_str()).unwrap_or_default(),
             r.count
         ));
     }

@@ -119,6 +119,8 @@ pub struct AppOptions {
     pub keys_dir: Option<PathBuf>,
     /// Reuse this database instead of a fresh one.
     pub database_url: Option<String>,
+    /// The bearer token `/metrics` asks for.
+    pub metrics_token: Option<String>,
 }
 
 /// The real service on ephemeral ports, a fresh database and two provisioned registration bodies.
@@ -126,6 +128,8 @@ pub struct TestApp {
     pub url: String,
     pub trembita_url: String,
     pub admin_url: String,
+    /// The operations listener (`/metrics`, health).
+    pub ops_url: String,
     pub database_url: String,
     pub keys_dir: PathBuf,
     pub token: String,
@@ -157,7 +161,7 @@ pub async fn provision(
         &mut conn,
         body.id,
         CredentialKind::Token,
-        &dms_api::auth::token_lookup(&token),
+        &dms_service::bodies::token_lookup(&token),
         "test",
     )
     .await
@@ -236,11 +240,14 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         db_pool_size: 8,
         workers: Some(2),
         body_timeout_secs: 20,
+        ops_listen: Some("127.0.0.1:0".into()),
+        metrics_token: opts.metrics_token,
     };
     let running = dms_api::start(&settings).await.expect("start the service");
     let url = format!("http://{}", running.addr);
     let trembita_url = format!("http://{}", running.trembita_addr.unwrap());
     let admin_url = format!("http://{}", running.admin_addr.unwrap());
+    let ops_url = format!("http://{}", running.ops_addr.unwrap());
     let handles = running.handles.clone();
     for server in running.servers {
         tokio::spawn(server);
@@ -249,6 +256,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         url,
         trembita_url,
         admin_url,
+        ops_url,
         database_url,
         keys_dir,
         token,
@@ -294,14 +302,14 @@ impl TestApp {
         let s = dms_db::staff::add_staff(
             &mut conn,
             &format!("{role} of {unit}"),
-            role,
+            dms_db::enums::StaffRole::parse(role).expect("a staff role"),
             unit,
             territory,
         )
         .await
         .unwrap();
         let token = format!("staff-{role}-{}", uuid::Uuid::now_v7().simple());
-        dms_db::staff::add_token(&mut conn, s.id, &dms_api::auth::token_lookup(&token))
+        dms_db::staff::add_token(&mut conn, s.id, &dms_service::bodies::token_lookup(&token))
             .await
             .unwrap();
         (s.id, token)
@@ -374,4 +382,38 @@ pub fn person_action(kind: &str, seq: u32) -> serde_json::Value {
         d["action"]["ground"] = serde_json::json!({"code": "application"});
     }
     d
+}
+
+/// A register entry as `dms-api register-entry` records it: through the service operation.
+/// Called from blocking threads of the test runtime.
+pub fn register_entry_blocking(
+    database_url: &str,
+    unzr: &dms_schemas::Unzr,
+    document: Option<&dms_schemas::DocumentNumber>,
+) -> Result<usize, String> {
+    let pool = dms_db::connect(database_url, 1).map_err(|e| e.to_string())?;
+    let services = dms_service::Services::new(pool, dms_crypto::KeyRing::empty())
+        .map_err(|e| e.to_string())?;
+    let actor = dms_service::Actor::operator();
+    tokio::runtime::Handle::current()
+        .block_on(dms_service::register_entries::record(
+            &services, &actor, unzr, document,
+        ))
+        .map_err(|e| e.to_string())
+}
+
+/// The URL of the database a synchronous connection is on (same server and user as the admin
+/// URL of the tests).
+pub fn database_url_of(conn: &mut diesel::PgConnection) -> Result<String, String> {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    use diesel::RunQueryDsl;
+    let db: Name = diesel::sql_query("SELECT current_database() AS name")
+        .get_result(conn)
+        .map_err(|e| e.to_string())?;
+    let (_, base) = split_url(&admin_url());
+    Ok(format!("{base}/{}", db.name))
 }

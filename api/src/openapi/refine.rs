@@ -138,7 +138,8 @@ const PROPERTIES: &[(&str, &str, &str)] = &[
 ];
 
 /// Apply [`PARAMETERS`] and [`PROPERTIES`], and document `400` (a query string that cannot be
-/// read: a value of the wrong type, a repeated parameter) on every operation with a query.
+/// read: a value of the wrong type, a repeated parameter) on every operation with a query, and
+/// `408` and `415` on every operation with a request body (the body extractor's answers).
 /// Returns the targets that were not found, so a renamed field cannot silently drop a rule.
 pub(super) fn refine(doc: &mut Value) -> Vec<String> {
     let mut missing = Vec::new();
@@ -188,6 +189,12 @@ pub(super) fn refine(doc: &mut Value) -> Vec<String> {
                     .as_array()
                     .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
                 let has_body = op.get("requestBody").is_some();
+                if has_body && op["responses"].get("415").is_none() {
+                    op["responses"]["415"] = json!({
+                        "description": "The request body is not application/json",
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                    });
+                }
                 if has_body && op["responses"].get("408").is_none() {
                     op["responses"]["408"] = json!({
                         "description": "The request body did not arrive in time; nothing was stored",

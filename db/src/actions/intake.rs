@@ -62,7 +62,13 @@ async fn existing(conn: &mut PgConn, new: &NewAction) -> Result<Option<Recorded>
 }
 
 /// id, action type, person, person's register entry, already cancelled.
-type TargetRow = (Uuid, String, Option<Uuid>, Option<bool>, bool);
+type TargetRow = (
+    Uuid,
+    dms_schemas::ActionType,
+    Option<Uuid>,
+    Option<bool>,
+    bool,
+);
 
 struct Target {
     id: Uuid,
@@ -168,7 +174,7 @@ pub async fn record(
                     a::id.eq(new.id),
                     a::registration_body_id.eq(new.registration_body_id),
                     a::external_id.eq(&new.external_id),
-                    a::action_type.eq(&new.action_type),
+                    a::action_type.eq(new.action_type),
                     a::action_date.eq(new.action_date),
                     a::person_id.eq(if new.person.is_some() {
                         person_id
@@ -297,7 +303,7 @@ async fn resolve_target(
     let row: Option<TargetRow> = query.first(&mut &*conn).await.optional()?;
     Ok(match row {
         None => Err(CancelProblem::NotFound),
-        Some((_, kind, ..)) if kind == "cancellation" => Err(CancelProblem::IsCancellation),
+        Some((_, dms_schemas::ActionType::Cancellation, ..)) => Err(CancelProblem::IsCancellation),
         Some((.., true)) => Err(CancelProblem::AlreadyCancelled),
         Some((id, _, person_id, entry, false)) => Ok(Target {
             id,

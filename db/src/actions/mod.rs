@@ -47,7 +47,7 @@ pub struct NewAction {
     pub id: Uuid,
     pub registration_body_id: Uuid,
     pub external_id: String,
-    pub action_type: String,
+    pub action_type: dms_schemas::ActionType,
     pub action_date: NaiveDate,
     /// `(person_key, unzr)` for actions about a person.
     pub person: Option<(String, Option<String>)>,

@@ -17,7 +17,7 @@ pub struct ActionView {
     #[diesel(sql_type = Text)]
     pub external_id: String,
     #[diesel(sql_type = Text)]
-    pub action_type: String,
+    pub action_type: dms_schemas::ActionType,
     #[diesel(sql_type = Date)]
     pub action_date: NaiveDate,
     #[diesel(sql_type = Timestamptz)]

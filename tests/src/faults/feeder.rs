@@ -151,7 +151,7 @@ async fn against_eddr(
             let mut conn = PgConnection::establish(&url).map_err(|e| e.to_string())?;
             let mut n = 0;
             for _ in 0..5 {
-                match release_held(&mut conn, &unzrs)? {
+                match release_held(&mut conn, &url, &unzrs)? {
                     0 => break,
                     k => n += k,
                 }
@@ -512,7 +512,7 @@ fn release_loop(database_url: &str, stop: &AtomicBool, unzrs: &AtomicU64) -> Res
     let mut conn = PgConnection::establish(database_url).map_err(|e| e.to_string())?;
     let mut released = 0;
     while !stop.load(Ordering::Relaxed) {
-        released += release_held(&mut conn, unzrs)?;
+        released += release_held(&mut conn, database_url, unzrs)?;
         std::thread::sleep(Duration::from_millis(150));
     }
     Ok(released)
@@ -528,7 +528,11 @@ struct HeldDocument {
 
 /// A register entry for the person of every held action, as `dms-api register-entry --unzr …
 /// --document-type … --document-number …` records it. Returns the items released.
-fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String> {
+fn release_held(
+    conn: &mut PgConnection,
+    database_url: &str,
+    next: &AtomicU64,
+) -> Result<u64, String> {
     let held: Vec<HeldDocument> = diesel::sql_query(
         "SELECT DISTINCT a.body->'person'->'document'->>'type' AS kind, \
                 a.body->'person'->'document'->>'number' AS number \
@@ -548,13 +552,7 @@ fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String
             .map_err(|e| format!("document number {number}: {e}"))?;
         let (_, unzr) = unzr_for(next.fetch_add(1, Ordering::Relaxed));
         let unzr = dms_schemas::Unzr::parse(&unzr).map_err(|e| format!("УНЗР {unzr}: {e}"))?;
-        released += dms_db::feed::register_entry(
-            conn,
-            unzr.as_str(),
-            &dms_schemas::action::unzr_key(&unzr),
-            Some(&dms_schemas::action::document_key(&doc)),
-        )
-        .map_err(|e| e.to_string())? as u64;
+        released += crate::register_entry_blocking(database_url, &unzr, Some(&doc))? as u64;
     }
     Ok(released)
 }
@@ -1214,13 +1212,9 @@ async fn submit(
 async fn register(mut conn: PgConnection, unzr: String) -> Result<PgConnection, String> {
     tokio::task::spawn_blocking(move || {
         let u = dms_schemas::Unzr::parse(&unzr).map_err(|e| format!("УНЗР {unzr}: {e}"))?;
-        dms_db::feed::register_entry(
-            &mut conn,
-            u.as_str(),
-            &dms_schemas::action::unzr_key(&u),
-            None,
-        )
-        .map_err(|e| format!("register entry: {e}"))?;
+        let url = crate::database_url_of(&mut conn)?;
+        crate::register_entry_blocking(&url, &u, None)
+            .map_err(|e| format!("register entry: {e}"))?;
         Ok(conn)
     })
     .await

@@ -129,7 +129,7 @@ async fn a_suspended_body_is_refused_at_once_on_every_channel() {
         .to_owned();
     {
         let mut conn = app.db().await;
-        dms_db::bodies::set_status(&mut conn, app.body.id, "suspended")
+        dms_db::bodies::set_status(&mut conn, app.body.id, dms_db::enums::BodyStatus::Suspended)
             .await
             .unwrap();
     }
@@ -165,7 +165,7 @@ async fn a_suspended_body_is_refused_at_once_on_every_channel() {
     // Reactivated, it may submit again.
     {
         let mut conn = app.db().await;
-        dms_db::bodies::set_status(&mut conn, app.body.id, "active")
+        dms_db::bodies::set_status(&mut conn, app.body.id, dms_db::enums::BodyStatus::Active)
             .await
             .unwrap();
     }

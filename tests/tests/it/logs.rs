@@ -33,7 +33,7 @@ async fn logs_never_carry_personal_data() {
             &mut conn,
             body.id,
             dms_db::bodies::CredentialKind::Token,
-            &dms_api::auth::token_lookup(token),
+            &dms_service::bodies::token_lookup(token),
             "",
         )
         .await

@@ -5,6 +5,7 @@
 
 mod cancellation;
 mod channels;
+mod enums;
 mod feeder;
 mod idempotency;
 mod intake;

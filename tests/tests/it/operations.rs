@@ -34,9 +34,30 @@ async fn health_readiness_and_metrics() {
         app.submit_bytes(&app.token, b"{".to_vec()).await.status(),
         400
     );
+    // Invented methods share one label: they cannot grow the number of series.
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let res = app
+            .http
+            .request(method, format!("{}/v1/registration-actions", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405);
+    }
+    // Metrics are served on the operations listener only, never where bodies reach.
+    for listener in [&app.url, &app.trembita_url, &app.admin_url] {
+        let res = app
+            .http
+            .get(format!("{listener}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "/metrics on {listener}");
+    }
     let res = app
         .http
-        .get(format!("{}/metrics", app.url))
+        .get(format!("{}/metrics", app.ops_url))
         .send()
         .await
         .unwrap();
@@ -52,6 +73,41 @@ async fn health_readiness_and_metrics() {
         text.contains("dms_http_request_duration_seconds_bucket"),
         "{text}"
     );
+    assert!(!text.contains("INVENTED"), "{text}");
+    assert!(text.contains(r#"dms_http_requests_total{method="other",route="/v1/registration-actions",status="405"} 5"#), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_ask_for_their_token_when_one_is_set() {
+    let app = dms_tests::spawn_app_with(dms_tests::AppOptions {
+        metrics_token: Some("metrics-token-for-the-test".into()),
+        ..Default::default()
+    })
+    .await;
+    let url = format!("{}/metrics", app.ops_url);
+    let none = app.http.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = app
+        .http
+        .get(&url)
+        .bearer_auth("metrics-token-for-the-tesT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .http
+        .get(&url)
+        .bearer_auth("metrics-token-for-the-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("dms_http_requests_total"));
 }
 
 #[tokio::test]

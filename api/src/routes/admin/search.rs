@@ -66,7 +66,7 @@ pub async fn search(
         .map(|f| FoundAction {
             action_id: f.id,
             dms_number: f.dms_number,
-            action_type: f.action_type,
+            action_type: f.action_type.to_string(),
             action_date: f.action_date.to_string(),
             received_at: ts(f.received_at),
             registration_body_edrpou: f.registration_body_edrpou,

@@ -78,7 +78,7 @@ pub async fn notifications(
             effective_date: n.effective_date.to_string(),
             action_id: n.action_id,
             dms_number: n.dms_number,
-            action_type: n.action_type,
+            action_type: n.action_type.to_string(),
             registration_body_edrpou: n.registration_body_edrpou,
             person: n.person.unwrap_or(serde_json::Value::Null),
             previous_action_id: n.previous_action_id,

@@ -168,7 +168,7 @@ pub async fn get_action(
         action_id: view.id,
         dms_number: view.dms_number,
         external_id: view.external_id,
-        action_type: view.action_type,
+        action_type: view.action_type.to_string(),
         action_date: view.action_date.to_string(),
         received_at: receipt::timestamp(view.received_at),
         late: view.late,
