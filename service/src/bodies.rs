@@ -18,6 +18,19 @@ pub fn new_token() -> String {
     )
 }
 
+/// The token an operator gave (at least 16 characters, e.g. a demo token), or a new random one.
+pub fn given_or_new_token(given: Option<String>) -> Result<String, ServiceError> {
+    match given {
+        Some(t) if t.len() >= 16 => Ok(t),
+        Some(_) => Err(ServiceError::field(
+            "/token",
+            FieldCode::MinLength,
+            "a token must be at least 16 characters",
+        )),
+        None => Ok(new_token()),
+    }
+}
+
 /// The hex SHA-256 under which a bearer token is stored.
 pub fn token_lookup(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -160,17 +173,7 @@ pub async fn issue_token(
     given: Option<String>,
     label: &str,
 ) -> Result<String, ServiceError> {
-    let token = match given {
-        Some(t) if t.len() >= 16 => t,
-        Some(_) => {
-            return Err(ServiceError::field(
-                "/token",
-                FieldCode::MinLength,
-                "a token must be at least 16 characters",
-            ))
-        }
-        None => new_token(),
-    };
+    let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
     let change = Change::AddCredential(CredentialKind::Token, &lookup, label);
     apply(services, actor, body, "tokens", change).await?;

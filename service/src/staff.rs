@@ -1,7 +1,7 @@
 //! DMS staff accounts from the command line: add a member, issue a token, revoke a member and
 //! every token of theirs. Operators' changes are audited like any other write.
 
-use crate::bodies::{new_token, token_lookup};
+use crate::bodies::{given_or_new_token, token_lookup};
 use crate::{Actor, ServiceError, Services};
 use diesel_async::AsyncConnection;
 use dms_db::enums::StaffRole;
@@ -55,17 +55,7 @@ pub async fn issue_token(
     staff_id: Uuid,
     given: Option<String>,
 ) -> Result<String, ServiceError> {
-    let token = match given {
-        Some(t) if t.len() >= 16 => t,
-        Some(_) => {
-            return Err(ServiceError::field(
-                "/token",
-                FieldCode::MinLength,
-                "a token must be at least 16 characters",
-            ))
-        }
-        None => new_token(),
-    };
+    let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {

@@ -56,9 +56,7 @@ impl FromRequest for Caller {
                 .ok_or(ApiError::Internal)?;
             let (kind, credential, transport) = match mode {
                 ChannelMode::Token => {
-                    let token = header(&req, &["authorization"])
-                        .and_then(|v| v.strip_prefix("Bearer "))
-                        .map(str::trim);
+                    let token = super::bearer(&req);
                     let transport = Transport {
                         channel: "token".into(),
                         ..Transport::default()

@@ -18,6 +18,16 @@ use crate::state::AppState;
 use actix_web::web::Data;
 use actix_web::HttpRequest;
 
+/// The bearer token of the `Authorization` header, if any.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+}
+
 /// The shared state, which every app registers.
 fn state(req: &HttpRequest) -> Result<Data<AppState>, ApiError> {
     req.app_data::<Data<AppState>>()

@@ -55,12 +55,7 @@ impl<R: Roles> FromRequest for StaffMember<R> {
         let req = req.clone();
         Box::pin(async move {
             let state = super::state(&req)?;
-            let token = req
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim);
+            let token = super::bearer(&req);
             let request_id = crate::request_id(&req);
             let attempt = Attempt {
                 channel: "admin",
