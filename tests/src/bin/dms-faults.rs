@@ -2,7 +2,7 @@
 //! the short form by `ops/test`). Each prints a verdict with its figures; the exit status is
 //! non-zero when any promise was broken.
 
-use dms_tests::faults::{api, feeder, Env, Verdict};
+use dms_tests::faults::{scenario, Env};
 use std::path::PathBuf;
 
 #[tokio::main]
@@ -25,16 +25,9 @@ async fn main() {
     let mut failed = 0;
     for n in chosen {
         let started = std::time::Instant::now();
-        let verdict: Verdict = match n {
-            1 => api::sigkill_mid_load(&env).await,
-            2 => api::database_stopped(&env).await,
-            3 => feeder::killed_mid_delivery(&env).await,
-            4 => feeder::outbox_unwritable(&env).await,
-            5 => api::malformed_traffic(&env).await,
-            other => {
-                eprintln!("no scenario {other}");
-                std::process::exit(2);
-            }
+        let Some(verdict) = scenario(n, &env).await else {
+            eprintln!("no scenario {n}");
+            std::process::exit(2);
         };
         if !verdict.passed() {
             failed += 1;

@@ -1,24 +1,16 @@
 //! Health, readiness, metrics, and the committed OpenAPI document.
 
+use dms_tests::process::run::binary;
+use reqwest::Method;
 use dms_tests::{person_action, spawn_app};
 use serde_json::Value;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
-    let health = app
-        .http
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let health = app.listener().healthz().await;
     assert_eq!(health.status(), 200);
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.listener().readyz().await;
     assert_eq!(ready.status(), 200);
     let ready: Value = ready.json().await.unwrap();
     for check in ["database", "migrations_current", "codifier", "signing_key"] {
@@ -34,12 +26,7 @@ async fn health_readiness_and_metrics() {
         app.submit_bytes(&app.token, b"{".to_vec()).await.status(),
         400
     );
-    let res = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.listener().metrics().await;
     assert!(res.headers()["x-request-id"].to_str().unwrap().len() >= 16);
     let text = res.text().await.unwrap();
     assert!(
@@ -57,12 +44,7 @@ async fn health_readiness_and_metrics() {
 #[tokio::test]
 async fn unknown_routes_are_problem_json_404() {
     let app = spawn_app().await;
-    let res = app
-        .http
-        .get(format!("{}/v2/nothing", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.listener().get("/v2/nothing").await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
@@ -71,16 +53,16 @@ async fn unknown_routes_are_problem_json_404() {
 async fn the_request_id_is_taken_from_the_client_when_sane() {
     let app = spawn_app().await;
     let res = app
-        .http
-        .get(format!("{}/healthz", app.url))
+        .listener()
+        .request(Method::GET, "/healthz")
         .header("x-request-id", "abc-123")
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let res = app
-        .http
-        .get(format!("{}/healthz", app.url))
+        .listener()
+        .request(Method::GET, "/healthz")
         .header("x-request-id", "bad id\t")
         .send()
         .await
@@ -116,13 +98,7 @@ fn the_committed_openapi_document_is_current() {
 #[tokio::test]
 async fn the_reference_client_submits_and_verifies_receipts_offline() {
     let app = spawn_app().await;
-    let bin = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("dms-api");
+    let bin = binary("dms-api");
     let dir = std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("action.json");
