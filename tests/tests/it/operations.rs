@@ -1,8 +1,8 @@
 //! Health, readiness, metrics, and the committed OpenAPI document.
 
 use dms_tests::process::run::binary;
-use reqwest::Method;
 use dms_tests::{person_action, spawn_app};
+use reqwest::Method;
 use serde_json::Value;
 
 #[tokio::test]
