@@ -3,7 +3,7 @@
 //! non-zero when any promise was broken.
 
 use dms_tests::faults::{scenario, Env};
-use std::path::PathBuf;
+use dms_tests::process::run::bin_dir;
 
 #[tokio::main]
 async fn main() {
@@ -13,10 +13,7 @@ async fn main() {
     if chosen.is_empty() {
         chosen = vec![1, 2, 3, 4, 5];
     }
-    let bin_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(PathBuf::from))
-        .unwrap_or_default();
+    let bin_dir = bin_dir();
     let env = Env {
         bin_dir,
         pg_ctl: std::env::var("DMS_FAULTS_PG_CTL").ok(),

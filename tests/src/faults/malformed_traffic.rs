@@ -3,6 +3,7 @@
 //! gets a clean 4xx or a closed connection, and neither the API's memory nor its well-behaved
 //! clients suffer.
 
+use crate::client::ACTIONS;
 use crate::faults::env::{api, load, rss_kib, Env, CLIENT_TIMEOUT};
 use crate::faults::judge;
 use crate::faults::verdict::Verdict;
@@ -60,7 +61,8 @@ async fn raw(
 }
 
 fn post(token: &str, content_type: Option<&str>, extra: &str, body: &[u8]) -> Vec<u8> {
-    let mut head = format!("POST /v1/registration-actions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n");
+    let mut head =
+        format!("POST {ACTIONS} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n");
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }

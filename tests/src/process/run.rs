@@ -9,15 +9,20 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
-/// A binary of the workspace (`dms-api`, `dms-feeder`) as `ops/test` builds it.
-pub fn binary(name: &str) -> PathBuf {
+/// Where the workspace's binaries are, as `ops/test` builds them.
+pub fn bin_dir() -> PathBuf {
     // Tests run as target/debug/deps/<test>-<hash>, `dms-faults` as target/debug/dms-faults.
     let exe = std::env::current_exe().unwrap();
     let mut dir = exe.parent().unwrap().to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
-    dir.join(name)
+    dir
+}
+
+/// A binary of the workspace (`dms-api`, `dms-feeder`).
+pub fn binary(name: &str) -> PathBuf {
+    bin_dir().join(name)
 }
 
 /// A running process whose stdout and stderr are collected as they come.
