@@ -2,8 +2,8 @@
 //! the short form by `ops/test`). Each prints a verdict with its figures; the exit status is
 //! non-zero when any promise was broken.
 
-use dms_tests::faults::{api, feeder, Env, Verdict};
-use std::path::PathBuf;
+use dms_tests::faults::{scenario, Env};
+use dms_tests::process::run::bin_dir;
 
 #[tokio::main]
 async fn main() {
@@ -13,10 +13,7 @@ async fn main() {
     if chosen.is_empty() {
         chosen = vec![1, 2, 3, 4, 5];
     }
-    let bin_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(PathBuf::from))
-        .unwrap_or_default();
+    let bin_dir = bin_dir();
     let env = Env {
         bin_dir,
         pg_ctl: std::env::var("DMS_FAULTS_PG_CTL").ok(),
@@ -25,16 +22,9 @@ async fn main() {
     let mut failed = 0;
     for n in chosen {
         let started = std::time::Instant::now();
-        let verdict: Verdict = match n {
-            1 => api::sigkill_mid_load(&env).await,
-            2 => api::database_stopped(&env).await,
-            3 => feeder::killed_mid_delivery(&env).await,
-            4 => feeder::outbox_unwritable(&env).await,
-            5 => api::malformed_traffic(&env).await,
-            other => {
-                eprintln!("no scenario {other}");
-                std::process::exit(2);
-            }
+        let Some(verdict) = scenario(n, &env).await else {
+            eprintln!("no scenario {n}");
+            std::process::exit(2);
         };
         if !verdict.passed() {
             failed += 1;

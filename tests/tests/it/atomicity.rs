@@ -17,7 +17,8 @@ fn fresh_edrpou() -> String {
 async fn stored(app: &TestApp, table_filter: &str, event: &str) -> (i64, i64) {
     (
         app.count(table_filter).await,
-        app.count(&format!("audit_log WHERE event = '{event}'")).await,
+        app.count(&format!("audit_log WHERE event = '{event}'"))
+            .await,
     )
 }
 

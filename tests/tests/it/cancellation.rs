@@ -1,32 +1,20 @@
 //! A cancellation targets one of the caller's own confirmed actions that is not cancelled yet.
 
-use dms_tests::{example, person_action, spawn_app, TestApp};
+use dms_tests::fixtures::actions;
+use dms_tests::{person_action, spawn_app, TestApp};
 use serde_json::{json, Value};
 
 fn cancellation(external_id: &str, target: Value) -> Value {
-    let mut d = example("cancellation");
-    d["external_id"] = external_id.into();
-    d["action"]["date"] = dms_tests::kyiv_day(0).into();
     let mut cancels = target;
     cancels["reason"] = "Помилка в номері квартири".into();
-    d["cancels"] = cancels;
+    let mut d = actions::cancellation(cancels);
+    d["external_id"] = external_id.into();
     d
 }
 
-async fn submit_ok(app: &TestApp, token: &str, doc: &Value) -> Value {
-    let res = app
-        .submit_bytes(token, serde_json::to_vec(doc).unwrap())
-        .await;
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
-}
-
 async fn refused_code(app: &TestApp, token: &str, doc: &Value) -> (String, String) {
-    let res = app
-        .submit_bytes(token, serde_json::to_vec(doc).unwrap())
-        .await;
-    assert_eq!(res.status(), 422);
-    let p: Value = res.json().await.unwrap();
+    let (status, p) = app.community(token).submit(doc).await;
+    assert_eq!(status, 422);
     assert_eq!(p["code"], "validation_failed");
     (
         p["errors"][0]["pointer"].as_str().unwrap().to_owned(),
@@ -37,25 +25,21 @@ async fn refused_code(app: &TestApp, token: &str, doc: &Value) -> (String, Strin
 #[tokio::test]
 async fn cancelling_by_number_or_id_and_only_once() {
     let app = spawn_app().await;
-    let a = submit_ok(
-        &app,
-        &app.token,
-        &person_action("registration_of_residence", 1),
-    )
-    .await;
-    let b = submit_ok(&app, &app.token, &person_action("registration_of_stay", 2)).await;
-    let c1 = submit_ok(
-        &app,
-        &app.token,
-        &cancellation("c-1", json!({"dms_number": a["dms_number"]})),
-    )
-    .await;
-    submit_ok(
-        &app,
-        &app.token,
-        &cancellation("c-2", json!({"action_id": b["action_id"]})),
-    )
-    .await;
+    let a = app
+        .community(&app.token)
+        .submit_ok(&person_action("registration_of_residence", 1))
+        .await;
+    let b = app
+        .community(&app.token)
+        .submit_ok(&person_action("registration_of_stay", 2))
+        .await;
+    let c1 = app
+        .community(&app.token)
+        .submit_ok(&cancellation("c-1", json!({"dms_number": a["dms_number"]})))
+        .await;
+    app.community(&app.token)
+        .submit_ok(&cancellation("c-2", json!({"action_id": b["action_id"]})))
+        .await;
 
     let (pointer, code) = refused_code(
         &app,
@@ -107,12 +91,10 @@ async fn cancelling_by_number_or_id_and_only_once() {
 #[tokio::test]
 async fn another_bodys_action_cannot_be_cancelled() {
     let app = spawn_app().await;
-    let a = submit_ok(
-        &app,
-        &app.token,
-        &person_action("registration_of_residence", 1),
-    )
-    .await;
+    let a = app
+        .community(&app.token)
+        .submit_ok(&person_action("registration_of_residence", 1))
+        .await;
     let (_, code) = refused_code(
         &app,
         &app.lviv_token,
@@ -126,12 +108,10 @@ async fn another_bodys_action_cannot_be_cancelled() {
 #[tokio::test]
 async fn concurrent_cancellations_of_one_action_confirm_exactly_one() {
     let app = spawn_app().await;
-    let a = submit_ok(
-        &app,
-        &app.token,
-        &person_action("registration_of_residence", 1),
-    )
-    .await;
+    let a = app
+        .community(&app.token)
+        .submit_ok(&person_action("registration_of_residence", 1))
+        .await;
     let statuses = futures_util::future::join_all((0..10).map(|i| {
         let doc = cancellation(&format!("cc-{i}"), json!({"action_id": a["action_id"]}));
         let app = &app;

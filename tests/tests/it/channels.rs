@@ -2,8 +2,10 @@
 //! listener trusts the client header set by the security server and echoes its query id.
 //! Unknown or suspended clients are refused and audited.
 
-use crate::support::{jwks, verify_receipt};
+use crate::support::verify_receipt;
+use dms_tests::client::ACTIONS;
 use dms_tests::{person_action, spawn_app, KHMELNYTSKYI_CLIENT};
+use reqwest::Method;
 use serde_json::Value;
 
 #[tokio::test]
@@ -11,8 +13,8 @@ async fn trembita_listener_trusts_the_client_header_and_echoes_the_query_id() {
     let app = spawn_app().await;
     let doc = person_action("declaration_of_residence", 1);
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.trembita_url))
+        .trembita()
+        .request(Method::POST, ACTIONS)
         .header("content-type", "application/json")
         .header("Uxp-Client", KHMELNYTSKYI_CLIENT)
         .header(
@@ -28,7 +30,10 @@ async fn trembita_listener_trusts_the_client_header_and_echoes_the_query_id() {
     assert_eq!(res.status(), 201);
     assert_eq!(res.headers()["uxp-queryid"], "q-2026-11-22-0001");
     let body: Value = res.json().await.unwrap();
-    let (_, claims) = verify_receipt(body["receipt"].as_str().unwrap(), &jwks(&app).await);
+    let (_, claims) = verify_receipt(
+        body["receipt"].as_str().unwrap(),
+        &app.listener().jwks().await,
+    );
     assert_eq!(claims["transport"]["channel"], "trembita");
     assert_eq!(claims["transport"]["client"], KHMELNYTSKYI_CLIENT);
     assert_eq!(claims["transport"]["query_id"], "q-2026-11-22-0001");
@@ -40,8 +45,8 @@ async fn trembita_listener_trusts_the_client_header_and_echoes_the_query_id() {
     );
     // Plain X-Road headers work too.
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.trembita_url))
+        .trembita()
+        .request(Method::POST, ACTIONS)
         .header("X-Road-Client", KHMELNYTSKYI_CLIENT)
         .header("X-Road-Id", "xr-42")
         .json(&person_action("declaration_of_residence", 2))
@@ -56,8 +61,8 @@ async fn trembita_listener_trusts_the_client_header_and_echoes_the_query_id() {
 async fn the_token_listener_ignores_client_headers() {
     let app = spawn_app().await;
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.url))
+        .listener()
+        .request(Method::POST, ACTIONS)
         .header("Uxp-Client", KHMELNYTSKYI_CLIENT)
         .json(&person_action("declaration_of_residence", 1))
         .send()
@@ -68,8 +73,8 @@ async fn the_token_listener_ignores_client_headers() {
     assert_eq!(p["code"], "unauthenticated");
     // And a bearer token means nothing on the Трембіта listener.
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.trembita_url))
+        .trembita()
+        .request(Method::POST, ACTIONS)
         .bearer_auth(&app.token)
         .json(&person_action("declaration_of_residence", 2))
         .send()
@@ -90,8 +95,8 @@ async fn unknown_clients_are_refused_and_audited() {
     let res = app.submit_bytes("not-a-token", b"{}".to_vec()).await;
     assert_eq!(res.status(), 401);
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.trembita_url))
+        .trembita()
+        .request(Method::POST, ACTIONS)
         .header("Uxp-Client", "SEVDEIR-TEST/GOV/12345678/Unknown")
         .json(&person_action("declaration_of_residence", 1))
         .send()
@@ -127,12 +132,7 @@ async fn a_suspended_body_is_refused_at_once_on_every_channel() {
         .as_str()
         .unwrap()
         .to_owned();
-    {
-        let mut conn = app.db().await;
-        dms_db::bodies::set_status(&mut conn, app.body.id, dms_db::enums::BodyStatus::Suspended)
-            .await
-            .unwrap();
-    }
+    app.set_body_status(&app.body, "suspended").await;
     let res = app
         .submit(&person_action("declaration_of_residence", 2))
         .await;
@@ -140,21 +140,15 @@ async fn a_suspended_body_is_refused_at_once_on_every_channel() {
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["code"], "registration_body_suspended");
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.trembita_url))
+        .trembita()
+        .request(Method::POST, ACTIONS)
         .header("Uxp-Client", KHMELNYTSKYI_CLIENT)
         .json(&person_action("declaration_of_residence", 3))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let res = app
-        .http
-        .get(format!("{}/v1/registration-actions/{id}", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.community(&app.token).action(&id).await;
     assert_eq!(res.status(), 403);
     assert_eq!(
         app.count("audit_log WHERE event = 'auth.body_suspended'")
@@ -163,12 +157,7 @@ async fn a_suspended_body_is_refused_at_once_on_every_channel() {
     );
     assert_eq!(app.count("registration_actions").await, 1);
     // Reactivated, it may submit again.
-    {
-        let mut conn = app.db().await;
-        dms_db::bodies::set_status(&mut conn, app.body.id, dms_db::enums::BodyStatus::Active)
-            .await
-            .unwrap();
-    }
+    app.set_body_status(&app.body, "active").await;
     assert_eq!(
         app.submit(&person_action("declaration_of_residence", 4))
             .await
@@ -188,24 +177,22 @@ async fn a_body_sees_only_its_own_actions() {
         .unwrap();
     let id = res["action_id"].as_str().unwrap();
     let get = |token: &str, id: &str| {
-        app.http
-            .get(format!("{}/v1/registration-actions/{id}", app.url))
-            .bearer_auth(token)
-            .send()
+        let community = app.community(token);
+        let id = id.to_owned();
+        async move { community.action(&id).await }
     };
-    assert_eq!(get(&app.token, id).await.unwrap().status(), 200);
-    let other = get(&app.lviv_token, id).await.unwrap();
+    assert_eq!(get(&app.token, id).await.status(), 200);
+    let other = get(&app.lviv_token, id).await;
     assert_eq!(other.status(), 404);
     let p: Value = other.json().await.unwrap();
     assert_eq!(p["code"], "not_found");
     assert_eq!(
         get(&app.token, &uuid::Uuid::now_v7().to_string())
             .await
-            .unwrap()
             .status(),
         404
     );
-    assert_eq!(get(&app.token, "not-a-uuid").await.unwrap().status(), 404);
+    assert_eq!(get(&app.token, "not-a-uuid").await.status(), 404);
     assert_eq!(
         app.count(&format!(
             "audit_log WHERE event = 'registration_action.read' AND target = '{id}'"

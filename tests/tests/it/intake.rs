@@ -1,14 +1,14 @@
 //! Submitting every kind of registration action: stored once, confirmed with a receipt that
 //! verifies against the JWKS and names exactly what was received.
 
-use crate::support::{jwks, sha256_hex, verify_receipt};
+use crate::support::{sha256_hex, verify_receipt};
 use dms_tests::{example, kyiv_day, person_action, spawn_app, KHMELNYTSKYI_EDRPOU};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn every_example_is_confirmed_with_a_verifiable_receipt() {
     let app = spawn_app().await;
-    let keys = jwks(&app).await;
+    let keys = app.listener().jwks().await;
     let mut numbers = Vec::new();
     for name in [
         "declaration-of-residence",
@@ -106,7 +106,7 @@ async fn late_submissions_are_marked_late_and_same_day_ones_are_not() {
     on_time["action"]["date"] = kyiv_day(0).into();
     let mut late = person_action("declaration_of_residence", 2);
     late["action"]["date"] = kyiv_day(-1).into();
-    let keys = jwks(&app).await;
+    let keys = app.listener().jwks().await;
     for (doc, expected) in [(on_time, false), (late, true)] {
         let res = app.submit(&doc).await;
         assert_eq!(res.status(), 201);

@@ -2,27 +2,10 @@
 //! notifies its registration body exactly once; cancelling it restores the previous residence
 //! and notifies again. Each community sees only its own notices.
 
-use dms_tests::{person_action, spawn_app, TestApp};
+use dms_tests::fixtures::actions::cancellation;
+use dms_tests::{person_action, spawn_app};
+use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn notices(app: &TestApp, token: &str, after: i64) -> Value {
-    let res = app
-        .http
-        .get(format!("{}/v1/notifications?after={after}", app.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-async fn submit(app: &TestApp, token: &str, doc: &Value) -> (u16, Value) {
-    let res = app
-        .submit_bytes(token, serde_json::to_vec(doc).unwrap())
-        .await;
-    (res.status().as_u16(), res.json().await.unwrap())
-}
 
 fn lviv_registration() -> Value {
     let mut d = person_action("registration_of_residence", 2);
@@ -34,30 +17,29 @@ fn lviv_registration() -> Value {
 #[tokio::test]
 async fn a_move_notifies_the_previous_community_exactly_once_and_a_cancellation_undoes_it() {
     let app = spawn_app().await;
-    let (status, home) = submit(
-        &app,
-        &app.token,
-        &person_action("registration_of_residence", 1),
-    )
-    .await;
+    let (status, home) = app
+        .community(&app.token)
+        .submit(&person_action("registration_of_residence", 1))
+        .await;
     assert_eq!(status, 201);
     // A second registration in the same community is not a move.
-    let (status, _) = submit(
-        &app,
-        &app.token,
-        &person_action("declaration_of_residence", 3),
-    )
-    .await;
+    let (status, _) = app
+        .community(&app.token)
+        .submit(&person_action("declaration_of_residence", 3))
+        .await;
     assert_eq!(status, 201);
-    assert_eq!(notices(&app, &app.token, 0).await["items"], json!([]));
+    assert_eq!(
+        app.community(&app.token).notifications(0).await["items"],
+        json!([])
+    );
 
     let doc = lviv_registration();
-    let (status, moved) = submit(&app, &app.lviv_token, &doc).await;
+    let (status, moved) = app.community(&app.lviv_token).submit(&doc).await;
     assert_eq!(status, 201);
     // A retry of the same submission is a replay, not a second move.
-    assert_eq!(submit(&app, &app.lviv_token, &doc).await.0, 200);
+    assert_eq!(app.community(&app.lviv_token).submit(&doc).await.0, 200);
 
-    let page = notices(&app, &app.token, 0).await;
+    let page = app.community(&app.token).notifications(0).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{page}");
     let n = &items[0];
@@ -71,9 +53,12 @@ async fn a_move_notifies_the_previous_community_exactly_once_and_a_cancellation_
     assert_ne!(n["previous_dms_number"], home["dms_number"]);
     let ended = n["previous_dms_number"].clone();
     let cursor = page["next_cursor"].as_i64().unwrap();
-    assert_eq!(notices(&app, &app.token, cursor).await["items"], json!([]));
     assert_eq!(
-        notices(&app, &app.lviv_token, 0).await["items"],
+        app.community(&app.token).notifications(cursor).await["items"],
+        json!([])
+    );
+    assert_eq!(
+        app.community(&app.lviv_token).notifications(0).await["items"],
         json!([]),
         "Lviv gets no notice of its own action"
     );
@@ -86,11 +71,10 @@ async fn a_move_notifies_the_previous_community_exactly_once_and_a_cancellation_
     );
 
     // Lviv cancels its registration: Khmelnytskyi's is current again and it is told so.
-    let mut cancel = dms_tests::example("cancellation");
-    cancel["action"]["date"] = dms_tests::kyiv_day(0).into();
-    cancel["cancels"] = json!({"dms_number": moved["dms_number"], "reason": "помилка реєстрації"});
-    assert_eq!(submit(&app, &app.lviv_token, &cancel).await.0, 201);
-    let page = notices(&app, &app.token, cursor).await;
+    let cancel =
+        cancellation(json!({"dms_number": moved["dms_number"], "reason": "помилка реєстрації"}));
+    assert_eq!(app.community(&app.lviv_token).submit(&cancel).await.0, 201);
+    let page = app.community(&app.token).notifications(cursor).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{page}");
     assert_eq!(items[0]["kind"], "move_cancelled");
@@ -115,15 +99,11 @@ async fn a_move_notifies_the_previous_community_exactly_once_and_a_cancellation_
 #[tokio::test]
 async fn bad_cursors_are_refused() {
     let app = spawn_app().await;
-    let res = app
-        .http
-        .get(format!("{}/v1/notifications?after=-1&limit=0", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let p: Value = res.json().await.unwrap();
+    let (status, p) = app
+        .community(&app.token)
+        .call(Method::GET, "/v1/notifications?after=-1&limit=0", None)
+        .await;
+    assert_eq!(status, 422);
     let pointers: Vec<&str> = p["errors"]
         .as_array()
         .unwrap()

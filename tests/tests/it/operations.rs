@@ -1,24 +1,16 @@
 //! Health, readiness, metrics, and the committed OpenAPI document.
 
+use dms_tests::process::run::binary;
 use dms_tests::{person_action, spawn_app};
+use reqwest::Method;
 use serde_json::Value;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
-    let health = app
-        .http
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let health = app.listener().healthz().await;
     assert_eq!(health.status(), 200);
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.listener().readyz().await;
     assert_eq!(ready.status(), 200);
     let ready: Value = ready.json().await.unwrap();
     for check in ["database", "migrations_current", "codifier", "signing_key"] {
@@ -38,8 +30,8 @@ async fn health_readiness_and_metrics() {
     for i in 0..5 {
         let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
         let res = app
-            .http
-            .request(method, format!("{}/v1/registration-actions", app.url))
+            .listener()
+            .request(method, "/v1/registration-actions")
             .send()
             .await
             .unwrap();
@@ -47,20 +39,12 @@ async fn health_readiness_and_metrics() {
     }
     // Metrics are served on the operations listener only, never where bodies reach.
     for listener in [&app.url, &app.trembita_url, &app.admin_url] {
-        let res = app
-            .http
-            .get(format!("{listener}/metrics"))
-            .send()
-            .await
-            .unwrap();
+        let res = dms_tests::client::Listener::new(app.http.clone(), listener.as_str())
+            .metrics()
+            .await;
         assert_eq!(res.status(), 404, "/metrics on {listener}");
     }
-    let res = app
-        .http
-        .get(format!("{}/metrics", app.ops_url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.operations().metrics().await;
     assert!(res.headers()["x-request-id"].to_str().unwrap().len() >= 16);
     let text = res.text().await.unwrap();
     assert!(
@@ -113,12 +97,7 @@ async fn metrics_ask_for_their_token_when_one_is_set() {
 #[tokio::test]
 async fn unknown_routes_are_problem_json_404() {
     let app = spawn_app().await;
-    let res = app
-        .http
-        .get(format!("{}/v2/nothing", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.listener().get("/v2/nothing").await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
@@ -127,16 +106,16 @@ async fn unknown_routes_are_problem_json_404() {
 async fn the_request_id_is_taken_from_the_client_when_sane() {
     let app = spawn_app().await;
     let res = app
-        .http
-        .get(format!("{}/healthz", app.url))
+        .listener()
+        .request(Method::GET, "/healthz")
         .header("x-request-id", "abc-123")
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let res = app
-        .http
-        .get(format!("{}/healthz", app.url))
+        .listener()
+        .request(Method::GET, "/healthz")
         .header("x-request-id", "bad id\t")
         .send()
         .await
@@ -172,13 +151,7 @@ fn the_committed_openapi_document_is_current() {
 #[tokio::test]
 async fn the_reference_client_submits_and_verifies_receipts_offline() {
     let app = spawn_app().await;
-    let bin = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("dms-api");
+    let bin = binary("dms-api");
     let dir = std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("action.json");

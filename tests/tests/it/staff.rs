@@ -1,6 +1,8 @@
 //! DMS staff: role-scoped access to the admin API, verification requests with a deadline of three
 //! working days from receipt, answers that are final, and territorial bans that refuse actions.
 
+use dms_tests::fixtures::store::seal_audit;
+use dms_tests::process::api::cli;
 use dms_tests::{kyiv_day, person_action, spawn_app, TestApp, KHMELNYTSKYI_EDRPOU, LVIV_EDRPOU};
 use serde_json::{json, Value};
 
@@ -45,46 +47,6 @@ fn request_doc(edrpou: &str) -> Value {
         "question": "confirm_current_address",
         "details": "Перевірка у зв'язку з оформленням паспорта"
     })
-}
-
-async fn admin(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.http.request(method, format!("{}{path}", app.admin_url));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn community(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -163,7 +125,10 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
             Some(s.auditor.as_str()),
         ];
         for (token, want) in tokens.into_iter().zip(expected) {
-            let (got, problem) = admin(&app, method.clone(), path, token, body.clone()).await;
+            let (got, problem) = app
+                .admin(token)
+                .call(method.clone(), path, body.clone())
+                .await;
             assert_eq!(got, want, "{method} {path} as {token:?}: {problem}");
             if got == 403 {
                 assert_eq!(problem["code"], "forbidden");
@@ -171,23 +136,12 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
         }
     }
     // A community token means nothing on the admin listener, and staff tokens nothing on /v1.
-    let (got, _) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/verification-requests",
-        Some(&app.token),
-        None,
-    )
-    .await;
+    let (got, _) = app
+        .admin(Some(&app.token))
+        .call(Method::GET, "/admin/v1/verification-requests", None)
+        .await;
     assert_eq!(got, 401);
-    let (got, _) = community(
-        &app,
-        &s.supervisor,
-        Method::GET,
-        "/v1/verification-requests",
-        None,
-    )
-    .await;
+    let (got, _) = app.community(&s.supervisor).verification_requests("").await;
     assert_eq!(got, 401);
     assert!(app.count("audit_log WHERE event = 'staff.forbidden'").await >= 7);
 }
@@ -202,40 +156,30 @@ async fn a_request_is_due_three_working_days_after_receipt_and_its_answer_is_fin
     for d in 1..=4 {
         let body = json!({"day": kyiv_day(d), "working": true, "reason": "тест"});
         assert_eq!(
-            admin(
-                &app,
-                Method::POST,
-                "/admin/v1/calendar-overrides",
-                Some(&s.supervisor),
-                Some(body)
-            )
-            .await
-            .0,
+            app.admin(Some(&s.supervisor))
+                .call(Method::POST, "/admin/v1/calendar-overrides", Some(body))
+                .await
+                .0,
             204
         );
     }
     let body = json!({"day": kyiv_day(2), "working": false, "reason": "перенесення робочого дня"});
     assert_eq!(
-        admin(
-            &app,
-            Method::POST,
-            "/admin/v1/calendar-overrides",
-            Some(&s.supervisor),
-            Some(body)
-        )
-        .await
-        .0,
+        app.admin(Some(&s.supervisor))
+            .call(Method::POST, "/admin/v1/calendar-overrides", Some(body))
+            .await
+            .0,
         204
     );
 
-    let (status, created) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/verification-requests",
-        Some(&s.officer),
-        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
-    )
-    .await;
+    let (status, created) = app
+        .admin(Some(&s.officer))
+        .call(
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["state"], "open");
     assert!(
@@ -245,90 +189,55 @@ async fn a_request_is_due_three_working_days_after_receipt_and_its_answer_is_fin
     let id = created["id"].as_str().unwrap();
 
     // Another community never sees it and cannot answer it.
-    let (_, listed) = community(
-        &app,
-        &app.lviv_token,
-        Method::GET,
-        "/v1/verification-requests",
-        None,
-    )
-    .await;
+    let (_, listed) = app
+        .community(&app.lviv_token)
+        .verification_requests("")
+        .await;
     assert_eq!(listed, json!([]));
     let answer = json!({"result": "confirmed"});
-    let (status, _) = community(
-        &app,
-        &app.lviv_token,
-        Method::POST,
-        &format!("/v1/verification-requests/{id}/answer"),
-        Some(answer.clone()),
-    )
-    .await;
+    let (status, _) = app
+        .community(&app.lviv_token)
+        .answer_verification_request(id, answer.clone())
+        .await;
     assert_eq!(status, 404);
 
     // First listing is the receipt: due = third working day after today = day 4.
-    let (status, listed) = community(
-        &app,
-        &app.token,
-        Method::GET,
-        "/v1/verification-requests?state=open",
-        None,
-    )
-    .await;
+    let (status, listed) = app
+        .community(&app.token)
+        .verification_requests("state=open")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["due_date"], kyiv_day(4));
     assert!(listed[0]["received_at"].is_string());
     // Listing again does not move the deadline.
-    let (_, again) = community(
-        &app,
-        &app.token,
-        Method::GET,
-        "/v1/verification-requests",
-        None,
-    )
-    .await;
+    let (_, again) = app.community(&app.token).verification_requests("").await;
     assert_eq!(again[0]["due_date"], kyiv_day(4));
     assert_eq!(again[0]["received_at"], listed[0]["received_at"]);
 
     let bad = json!({"result": "address_is"});
-    let (status, problem) = community(
-        &app,
-        &app.token,
-        Method::POST,
-        &format!("/v1/verification-requests/{id}/answer"),
-        Some(bad),
-    )
-    .await;
+    let (status, problem) = app
+        .community(&app.token)
+        .answer_verification_request(id, bad)
+        .await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["pointer"], "/address");
-    let (status, answered) = community(
-        &app,
-        &app.token,
-        Method::POST,
-        &format!("/v1/verification-requests/{id}/answer"),
-        Some(answer.clone()),
-    )
-    .await;
+    let (status, answered) = app
+        .community(&app.token)
+        .answer_verification_request(id, answer.clone())
+        .await;
     assert_eq!(status, 200, "{answered}");
     assert_eq!(answered["state"], "answered");
-    let (status, problem) = community(
-        &app,
-        &app.token,
-        Method::POST,
-        &format!("/v1/verification-requests/{id}/answer"),
-        Some(json!({"result": "not_registered"})),
-    )
-    .await;
+    let (status, problem) = app
+        .community(&app.token)
+        .answer_verification_request(id, json!({"result": "not_registered"}))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(problem["code"], "already_answered");
-    let (_, open) = community(
-        &app,
-        &app.token,
-        Method::GET,
-        "/v1/verification-requests?state=open",
-        None,
-    )
-    .await;
+    let (_, open) = app
+        .community(&app.token)
+        .verification_requests("state=open")
+        .await;
     assert_eq!(open, json!([]));
 }
 
@@ -337,40 +246,40 @@ async fn officers_work_only_within_their_territory_and_overdue_requests_are_list
     use reqwest::Method;
     let app = spawn_app().await;
     let s = staff(&app).await;
-    let (status, _) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/verification-requests",
-        Some(&s.lviv_officer),
-        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
-    )
-    .await;
+    let (status, _) = app
+        .admin(Some(&s.lviv_officer))
+        .call(
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+        )
+        .await;
     assert_eq!(status, 403);
-    let (status, mine) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/verification-requests",
-        Some(&s.lviv_officer),
-        Some(request_doc(LVIV_EDRPOU)),
-    )
-    .await;
+    let (status, mine) = app
+        .admin(Some(&s.lviv_officer))
+        .call(
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(LVIV_EDRPOU)),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (_, theirs) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/verification-requests",
-        Some(&s.officer),
-        Some(request_doc(KHMELNYTSKYI_EDRPOU)),
-    )
-    .await;
-    let (_, seen) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/verification-requests?state=all",
-        Some(&s.lviv_officer),
-        None,
-    )
-    .await;
+    let (_, theirs) = app
+        .admin(Some(&s.officer))
+        .call(
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+        )
+        .await;
+    let (_, seen) = app
+        .admin(Some(&s.lviv_officer))
+        .call(
+            Method::GET,
+            "/admin/v1/verification-requests?state=all",
+            None,
+        )
+        .await;
     let ids: Vec<&str> = seen
         .as_array()
         .unwrap()
@@ -382,25 +291,18 @@ async fn officers_work_only_within_their_territory_and_overdue_requests_are_list
         [mine["id"].as_str().unwrap()],
         "an officer sees only their territory"
     );
-    let (_, all) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/verification-requests?state=all",
-        Some(&s.supervisor),
-        None,
-    )
-    .await;
+    let (_, all) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::GET,
+            "/admin/v1/verification-requests?state=all",
+            None,
+        )
+        .await;
     assert_eq!(all.as_array().unwrap().len(), 2);
 
     // Received, then the due day passes unanswered.
-    community(
-        &app,
-        &app.token,
-        Method::GET,
-        "/v1/verification-requests",
-        None,
-    )
-    .await;
+    app.community(&app.token).verification_requests("").await;
     {
         use diesel_async::RunQueryDsl;
         let mut conn = app.db().await;
@@ -413,42 +315,29 @@ async fn officers_work_only_within_their_territory_and_overdue_requests_are_list
         .await
         .unwrap();
     }
-    let (_, overdue) = admin(
-        &app,
-        Method::GET,
-        &format!(
+    let (_, overdue) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::GET,
+            &format!(
             "/admin/v1/verification-requests?state=overdue&registration_body={KHMELNYTSKYI_EDRPOU}"
         ),
-        Some(&s.supervisor),
-        None,
-    )
-    .await;
+            None,
+        )
+        .await;
     assert_eq!(overdue.as_array().unwrap().len(), 1);
     assert_eq!(overdue[0]["id"], theirs["id"]);
-    let (_, own) = community(
-        &app,
-        &app.token,
-        Method::GET,
-        "/v1/verification-requests?state=overdue",
-        None,
-    )
-    .await;
+    let (_, own) = app
+        .community(&app.token)
+        .verification_requests("state=overdue")
+        .await;
     assert_eq!(own.as_array().unwrap().len(), 1);
     // The scheduled job records the flag.
-    let out = tokio::process::Command::new(
-        std::env::current_exe()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("dms-api"),
-    )
-    .arg("mark-overdue")
-    .env("DATABASE_URL", &app.database_url)
-    .output()
-    .await
-    .unwrap();
+    let out = cli(&app.database_url)
+        .arg("mark-overdue")
+        .output()
+        .await
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(app.count("verification_requests WHERE overdue").await, 1);
     assert!(
@@ -465,14 +354,10 @@ async fn registration_actions_in_a_banned_territory_are_refused_naming_the_basis
     let s = staff(&app).await;
     // A ban on the whole Khmelnytskyi oblast, from tomorrow: today's actions still go through.
     let ban = json!({"katottg": KHMELNYTSKA_OBLAST, "from": kyiv_day(1), "legal_basis": "Наказ НГШ ЗСУ № 1 (тест)"});
-    let (status, stored) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/territory-restrictions",
-        Some(&s.supervisor),
-        Some(ban),
-    )
-    .await;
+    let (status, stored) = app
+        .admin(Some(&s.supervisor))
+        .call(Method::POST, "/admin/v1/territory-restrictions", Some(ban))
+        .await;
     assert_eq!(status, 201, "{stored}");
     assert_eq!(
         app.submit(&person_action("declaration_of_residence", 1))
@@ -483,15 +368,10 @@ async fn registration_actions_in_a_banned_territory_are_refused_naming_the_basis
     // A ban on the village covering today refuses an action there, and only there.
     let ban = json!({"katottg": "UA68040470020031437", "from": kyiv_day(-5), "to": kyiv_day(5), "legal_basis": "Рішення ради оборони області (тест)"});
     assert_eq!(
-        admin(
-            &app,
-            Method::POST,
-            "/admin/v1/territory-restrictions",
-            Some(&s.supervisor),
-            Some(ban)
-        )
-        .await
-        .0,
+        app.admin(Some(&s.supervisor))
+            .call(Method::POST, "/admin/v1/territory-restrictions", Some(ban))
+            .await
+            .0,
         201
     );
     let mut doc = person_action("declaration_of_residence", 2);
@@ -513,14 +393,10 @@ async fn registration_actions_in_a_banned_territory_are_refused_naming_the_basis
     assert_eq!(app.count("registration_actions").await, 2);
     // Bad bans are refused with pointers.
     let bad = json!({"katottg": "UA00000000000000000", "from": kyiv_day(5), "to": kyiv_day(1), "legal_basis": " "});
-    let (status, problem) = admin(
-        &app,
-        Method::POST,
-        "/admin/v1/territory-restrictions",
-        Some(&s.supervisor),
-        Some(bad),
-    )
-    .await;
+    let (status, problem) = app
+        .admin(Some(&s.supervisor))
+        .call(Method::POST, "/admin/v1/territory-restrictions", Some(bad))
+        .await;
     assert_eq!(status, 422);
     let pointers: Vec<&str> = problem["errors"]
         .as_array()
@@ -544,23 +420,12 @@ async fn the_sealed_audit_chain_names_the_first_tampered_row() {
             201
         );
     }
-    let url = app.database_url.clone();
-    let sealed = tokio::task::spawn_blocking(move || {
-        use diesel::Connection;
-        let mut conn = diesel::PgConnection::establish(&url).unwrap();
-        dms_db::audit::chain::seal(&mut conn, 0).unwrap()
-    })
-    .await
-    .unwrap();
+    let sealed = seal_audit(&app.database_url).await;
     assert!(sealed >= 3);
-    let (status, v) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/audit/verify",
-        Some(&s.auditor),
-        None,
-    )
-    .await;
+    let (status, v) = app
+        .admin(Some(&s.auditor))
+        .call(Method::GET, "/admin/v1/audit/verify", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(v["first_broken"], Value::Null);
     assert_eq!(v["sealed_rows"], sealed);
@@ -593,29 +458,16 @@ async fn the_sealed_audit_chain_names_the_first_tampered_row() {
         .unwrap();
         id
     };
-    let (_, v) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/audit/verify",
-        Some(&s.auditor),
-        None,
-    )
-    .await;
+    let (_, v) = app
+        .admin(Some(&s.auditor))
+        .call(Method::GET, "/admin/v1/audit/verify", None)
+        .await;
     assert_eq!(v["first_broken"], target);
-    let out = tokio::process::Command::new(
-        std::env::current_exe()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("dms-api"),
-    )
-    .arg("audit-verify")
-    .env("DATABASE_URL", &app.database_url)
-    .output()
-    .await
-    .unwrap();
+    let out = cli(&app.database_url)
+        .arg("audit-verify")
+        .output()
+        .await
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("\"first_broken\":{target}")));
 }
@@ -635,14 +487,14 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     late["action"]["date"] = kyiv_day(-1).into();
     assert_eq!(app.submit(&late).await.status(), 201);
 
-    let (status, found) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/registration-actions?unzr=19900315-12346",
-        Some(&s.officer),
-        None,
-    )
-    .await;
+    let (status, found) = app
+        .admin(Some(&s.officer))
+        .call(
+            Method::GET,
+            "/admin/v1/registration-actions?unzr=19900315-12346",
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found.as_array().unwrap().len(), 2);
     assert!(found
@@ -650,26 +502,29 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
         .unwrap()
         .iter()
         .any(|f| f["action_id"] == res["action_id"]));
-    let (_, none) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/registration-actions?unzr=19900315-12346",
-        Some(&s.lviv_officer),
-        None,
-    )
-    .await;
+    let (_, none) = app
+        .admin(Some(&s.lviv_officer))
+        .call(
+            Method::GET,
+            "/admin/v1/registration-actions?unzr=19900315-12346",
+            None,
+        )
+        .await;
     assert_eq!(none, json!([]), "outside the officer's territory");
     let q = "/admin/v1/registration-actions?surname=%D0%A8%D0%B5%D0%B2%D1%87%D0%B5%D0%BD%D0%BA%D0%BE&birth_date=1990-03-15";
-    let (_, by_name) = admin(&app, Method::GET, q, Some(&s.supervisor), None).await;
+    let (_, by_name) = app
+        .admin(Some(&s.supervisor))
+        .call(Method::GET, q, None)
+        .await;
     assert_eq!(by_name.as_array().unwrap().len(), 2);
-    let (status, p) = admin(
-        &app,
-        Method::GET,
-        "/admin/v1/registration-actions?unzr=19900315-12345",
-        Some(&s.supervisor),
-        None,
-    )
-    .await;
+    let (status, p) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::GET,
+            "/admin/v1/registration-actions?unzr=19900315-12345",
+            None,
+        )
+        .await;
     assert_eq!(
         (status, p["errors"][0]["pointer"].as_str()),
         (422, Some("/unzr"))
@@ -684,25 +539,24 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     );
 
     let today = kyiv_day(0);
-    let (_, report) = admin(
-        &app,
-        Method::GET,
-        &format!("/admin/v1/reports/late?from={today}&to={today}"),
-        Some(&s.auditor),
-        None,
-    )
-    .await;
+    let (_, report) = app
+        .admin(Some(&s.auditor))
+        .call(
+            Method::GET,
+            &format!("/admin/v1/reports/late?from={today}&to={today}"),
+            None,
+        )
+        .await;
     assert_eq!(
         report,
         json!([{"registration_body_edrpou": KHMELNYTSKYI_EDRPOU, "day": today, "action_type": null, "count": 1}])
     );
     let res = app
-        .http
-        .get(format!(
-            "{}/admin/v1/reports/volumes?from={today}&to={today}&format=csv",
-            app.admin_url
-        ))
-        .bearer_auth(&s.auditor)
+        .admin(Some(&s.auditor))
+        .request(
+            Method::GET,
+            &format!("/admin/v1/reports/volumes?from={today}&to={today}&format=csv"),
+        )
         .send()
         .await
         .unwrap();
@@ -720,7 +574,8 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     // Suspension through the admin API takes effect at once.
     let suspend = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/suspend");
     assert_eq!(
-        admin(&app, Method::POST, &suspend, Some(&s.supervisor), None)
+        app.admin(Some(&s.supervisor))
+            .call(Method::POST, &suspend, None)
             .await
             .0,
         204
@@ -733,7 +588,8 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     );
     let reactivate = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/reactivate");
     assert_eq!(
-        admin(&app, Method::POST, &reactivate, Some(&s.supervisor), None)
+        app.admin(Some(&s.supervisor))
+            .call(Method::POST, &reactivate, None)
             .await
             .0,
         204
@@ -745,14 +601,14 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
         201
     );
     // A token issued through the API works, and its revocation too.
-    let (status, issued) = admin(
-        &app,
-        Method::POST,
-        &format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/tokens"),
-        Some(&s.supervisor),
-        None,
-    )
-    .await;
+    let (status, issued) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::POST,
+            &format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/tokens"),
+            None,
+        )
+        .await;
     assert_eq!(status, 201);
     let token = issued["token"].as_str().unwrap();
     let doc = person_action("declaration_of_residence", 5);
@@ -764,15 +620,10 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     );
     let revoke = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/tokens-revoke");
     assert_eq!(
-        admin(
-            &app,
-            Method::POST,
-            &revoke,
-            Some(&s.supervisor),
-            Some(json!({"value": token}))
-        )
-        .await
-        .0,
+        app.admin(Some(&s.supervisor))
+            .call(Method::POST, &revoke, Some(json!({"value": token})))
+            .await
+            .0,
         204
     );
     assert_eq!(
@@ -783,25 +634,24 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
     );
     // A Трембіта client must name the body's own ЄДРПОУ.
     let clients = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/trembita-clients");
-    let (status, _) = admin(
-        &app,
-        Method::POST,
-        &clients,
-        Some(&s.supervisor),
-        Some(json!({"value": "SEVDEIR/GOV/12345678/Other"})),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(
-        admin(
-            &app,
+    let (status, _) = app
+        .admin(Some(&s.supervisor))
+        .call(
             Method::POST,
             &clients,
-            Some(&s.supervisor),
-            Some(json!({"value": "SEVDEIR/GOV/04060772/KhmelnytskyiRTG"}))
+            Some(json!({"value": "SEVDEIR/GOV/12345678/Other"})),
         )
-        .await
-        .0,
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        app.admin(Some(&s.supervisor))
+            .call(
+                Method::POST,
+                &clients,
+                Some(json!({"value": "SEVDEIR/GOV/04060772/KhmelnytskyiRTG"}))
+            )
+            .await
+            .0,
         204
     );
 }

@@ -75,17 +75,6 @@ fn canonical(v: &Value) -> Vec<u8> {
     }
 }
 
-pub async fn jwks(app: &dms_tests::TestApp) -> Value {
-    app.http
-        .get(format!("{}/.well-known/jwks.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))

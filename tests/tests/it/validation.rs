@@ -1,7 +1,9 @@
 //! Bad input gets a specific problem+json — every fault with its JSON Pointer, no personal data
 //! echoed — and changes nothing.
 
+use dms_tests::client::ACTIONS;
 use dms_tests::{person_action, spawn_app, TestApp, LVIV_HROMADA};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn refused(app: &TestApp, doc: &Value) -> (u16, Value) {
@@ -116,8 +118,8 @@ async fn the_address_must_be_a_known_settlement_inside_the_callers_hromada() {
 async fn malformed_bodies_get_clean_problems() {
     let app = spawn_app().await;
     let post = |body: Vec<u8>, ctype: &'static str| {
-        app.http
-            .post(format!("{}/v1/registration-actions", app.url))
+        app.listener()
+            .request(Method::POST, ACTIONS)
             .bearer_auth(&app.token)
             .header("content-type", ctype)
             .body(body)
@@ -164,8 +166,8 @@ async fn problems_speak_ukrainian_when_asked_and_codes_do_not_change() {
     let mut doc = person_action("registration_of_residence", 1);
     doc["person"]["unzr"] = "19900315-12345".into();
     let ask = |lang: &'static str| {
-        app.http
-            .post(format!("{}/v1/registration-actions", app.url))
+        app.listener()
+            .request(Method::POST, ACTIONS)
             .bearer_auth(&app.token)
             .header("accept-language", lang)
             .json(&doc)
@@ -190,8 +192,8 @@ async fn problems_speak_ukrainian_when_asked_and_codes_do_not_change() {
         "the document is well-formed but some values are not acceptable"
     );
     let res = app
-        .http
-        .post(format!("{}/v1/registration-actions", app.url))
+        .listener()
+        .request(Method::POST, ACTIONS)
         .header("accept-language", "uk")
         .json(&doc)
         .send()

@@ -1,0 +1,223 @@
+//! The real service in-process on `127.0.0.1:0`: a fresh database with three provisioned
+//! registration bodies, optionally behind a [`DbProxy`]. The one place that builds
+//! `dms_api::Settings` for tests.
+
+use crate::client::{Admin, Community, Listener};
+use crate::db::{self, DbProxy};
+use crate::fixtures::bodies::{self, KHMELNYTSKYI_CLIENT};
+use crate::fixtures::store;
+use crate::process::feeder::Feeder;
+use crate::process::run::binary;
+use dms_db::bodies::RegistrationBody;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Default)]
+pub struct AppOptions {
+    /// Put a switchable proxy between the service and PostgreSQL.
+    pub proxy: bool,
+    pub keys_dir: Option<PathBuf>,
+    /// Reuse this database instead of a fresh one.
+    pub database_url: Option<String>,
+    /// The bearer token `/metrics` asks for.
+    pub metrics_token: Option<String>,
+}
+
+/// The real service on ephemeral ports, a fresh database and provisioned registration bodies.
+pub struct TestApp {
+    pub url: String,
+    pub trembita_url: String,
+    pub admin_url: String,
+    /// The operations listener (`/metrics`, health).
+    pub ops_url: String,
+    pub database_url: String,
+    pub keys_dir: PathBuf,
+    pub token: String,
+    pub body: RegistrationBody,
+    pub lviv_token: String,
+    pub lviv: RegistrationBody,
+    pub kyiv_token: String,
+    pub proxy: Option<DbProxy>,
+    pub http: reqwest::Client,
+    handles: Vec<actix_web::dev::ServerHandle>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
+    let database_url = match opts.database_url {
+        Some(u) => u,
+        None => db::fresh_database().await,
+    };
+    let keys_dir = match opts.keys_dir {
+        Some(d) => d,
+        None => {
+            let d = std::env::temp_dir()
+                .join(format!("dms-test-keys-{}", uuid::Uuid::now_v7().simple()));
+            dms_api::keys::KeyRing::generate(&d).unwrap();
+            d
+        }
+    };
+    let mut conn = db::connect(&database_url).await;
+    let (body, token) = bodies::provision(&mut conn, bodies::KHMELNYTSKYI).await;
+    let (lviv, lviv_token) = bodies::provision(&mut conn, bodies::LVIV).await;
+    let (_, kyiv_token) = bodies::provision(&mut conn, bodies::KYIV).await;
+    store::add_trembita_client(&mut conn, &body, KHMELNYTSKYI_CLIENT).await;
+    drop(conn);
+    let proxy = if opts.proxy {
+        Some(DbProxy::start(db::server(&database_url)).await)
+    } else {
+        None
+    };
+    let service_url = match &proxy {
+        Some(p) => db::through(&database_url, p.addr),
+        None => database_url.clone(),
+    };
+    let settings = dms_api::Settings {
+        database_url: service_url,
+        listen: "127.0.0.1:0".into(),
+        trembita_listen: Some("127.0.0.1:0".into()),
+        admin_listen: Some("127.0.0.1:0".into()),
+        keys_dir: keys_dir.clone(),
+        signing_kid: None,
+        db_pool_size: 8,
+        workers: Some(2),
+        body_timeout_secs: 20,
+        ops_listen: Some("127.0.0.1:0".into()),
+        metrics_token: opts.metrics_token,
+    };
+    let running = dms_api::start(&settings).await.expect("start the service");
+    let url = format!("http://{}", running.addr);
+    let trembita_url = format!("http://{}", running.trembita_addr.unwrap());
+    let admin_url = format!("http://{}", running.admin_addr.unwrap());
+    let ops_url = format!("http://{}", running.ops_addr.unwrap());
+    let handles = running.handles.clone();
+    for server in running.servers {
+        tokio::spawn(server);
+    }
+    TestApp {
+        url,
+        trembita_url,
+        admin_url,
+        ops_url,
+        database_url,
+        keys_dir,
+        token,
+        body,
+        lviv_token,
+        lviv,
+        kyiv_token,
+        proxy,
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        handles,
+    }
+}
+
+impl TestApp {
+    /// The direct-channel listener (community requests and operations endpoints).
+    pub fn listener(&self) -> Listener {
+        Listener::new(self.http.clone(), &self.url)
+    }
+
+    /// The operations listener (`/metrics`, health).
+    pub fn operations(&self) -> Listener {
+        Listener::new(self.http.clone(), &self.ops_url)
+    }
+
+    /// The Трембіта listener: no bearer tokens, the security server's headers instead.
+    pub fn trembita(&self) -> Listener {
+        Listener::new(self.http.clone(), &self.trembita_url)
+    }
+
+    /// The registration body holding `token`, on the direct channel.
+    pub fn community(&self, token: &str) -> Community {
+        Community {
+            listener: self.listener(),
+            token: token.to_owned(),
+        }
+    }
+
+    /// Requests on the admin listener with `token` (a staff member's, someone else's or none).
+    pub fn admin(&self, token: Option<&str>) -> Admin {
+        Admin {
+            listener: Listener::new(self.http.clone(), &self.admin_url),
+            token: token.map(str::to_owned),
+        }
+    }
+
+    /// A new staff member with `role` in `unit` (and `territory`), on the admin listener.
+    pub async fn as_staff(&self, role: &str, unit: &str, territory: Option<&str>) -> Admin {
+        let (_, token) = self.staff(role, unit, territory).await;
+        self.admin(Some(&token))
+    }
+
+    /// POST raw bytes as a registration action with a bearer token.
+    pub async fn submit_bytes(&self, token: &str, body: Vec<u8>) -> reqwest::Response {
+        self.community(token).submit_bytes(body).await
+    }
+
+    /// Submit a document as the Khmelnytskyi body.
+    pub async fn submit(&self, doc: &Value) -> reqwest::Response {
+        self.submit_bytes(&self.token, serde_json::to_vec(doc).unwrap())
+            .await
+    }
+
+    /// Submit a document as the Khmelnytskyi body; it must be confirmed (`201`).
+    pub async fn submit_ok(&self, doc: &Value) -> Value {
+        self.community(&self.token).submit_ok(doc).await
+    }
+
+    /// `GET /v1/registration-actions/{id}` as the Khmelnytskyi body.
+    pub async fn action_state(&self, id: &str) -> Value {
+        self.community(&self.token).action_state(id).await
+    }
+
+    /// A staff member with a token: `(id, token)`.
+    pub async fn staff(
+        &self,
+        role: &str,
+        unit: &str,
+        territory: Option<&str>,
+    ) -> (uuid::Uuid, String) {
+        let mut conn = self.db().await;
+        store::add_staff(&mut conn, role, unit, territory).await
+    }
+
+    /// Suspend a registration body (`suspended`) or make it active again (`active`).
+    pub async fn set_body_status(&self, body: &RegistrationBody, status: &str) {
+        let mut conn = self.db().await;
+        store::set_body_status(&mut conn, body, status).await;
+    }
+
+    /// `dms-feeder run-once` against this service's database and keys, writing to `outbox`.
+    pub fn feeder(&self, outbox: &Path) -> Feeder {
+        Feeder::new(
+            binary("dms-feeder"),
+            &self.database_url,
+            &self.keys_dir,
+            outbox,
+        )
+    }
+
+    /// Stop the service (listeners close; in-flight requests finish).
+    pub async fn stop(&self) {
+        for h in &self.handles {
+            h.stop(true).await;
+        }
+    }
+
+    /// A direct connection to the test database, bypassing the service.
+    pub async fn db(&self) -> dms_db::Conn {
+        db::connect(&self.database_url).await
+    }
+
+    /// `SELECT count(*)` of a table in the test database.
+    pub async fn count(&self, sql_from: &str) -> i64 {
+        db::count(&self.database_url, sql_from).await
+    }
+}

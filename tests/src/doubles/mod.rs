@@ -1,0 +1,3 @@
+//! Stand-ins for the systems the service talks to.
+
+pub mod eddr;
