@@ -1,10 +1,12 @@
 //! The DMS registration-action API: community registers submit registration actions over a
 //! token or Трембіта listener and receive signed receipts; operations endpoints beside them.
 
+pub use config::Settings;
 pub use dms_crypto::{canonical, keys};
 
 pub mod auth;
 pub mod codes;
+pub mod config;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
@@ -23,42 +25,8 @@ use anyhow::Context;
 use auth::ChannelMode;
 use state::AppState;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 use tracing::Instrument;
-
-/// Service configuration: defaults, overridden by `DMS_*` environment variables or flags.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Settings {
-    /// PostgreSQL connection URL.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
-    /// Address of the direct-channel listener (bearer tokens).
-    #[arg(long, env = "DMS_API_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
-    /// Address of the Трембіта listener (trusts Uxp-Client / X-Road-Client); bind it only where
-    /// the security server alone can reach it.
-    #[arg(long, env = "DMS_TREMBITA_LISTEN")]
-    pub trembita_listen: Option<String>,
-    /// Address of the staff (admin) listener; not started when absent.
-    #[arg(long, env = "DMS_ADMIN_LISTEN")]
-    pub admin_listen: Option<String>,
-    /// Directory of signing keys (`<kid>.ed25519`, `<kid>.pub`).
-    #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
-    pub keys_dir: PathBuf,
-    /// The kid to sign with; default: the newest private key in the directory.
-    #[arg(long, env = "DMS_SIGNING_KID")]
-    pub signing_kid: Option<String>,
-    /// Database connections in the pool.
-    #[arg(long, env = "DMS_DB_POOL_SIZE", default_value_t = 16)]
-    pub db_pool_size: usize,
-    /// HTTP worker threads per listener (default: one per core).
-    #[arg(long, env = "DMS_HTTP_WORKERS")]
-    pub workers: Option<usize>,
-    /// Seconds a client has to send a whole request body; a slower one gets `408`.
-    #[arg(long, env = "DMS_BODY_TIMEOUT_SECS", default_value_t = 20)]
-    pub body_timeout_secs: u64,
-}
 
 #[derive(Debug, Clone)]
 struct RequestId(String);
@@ -292,7 +260,7 @@ impl Running {
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
-    let pool = dms_db::connect(&settings.database_url, settings.db_pool_size)?;
+    let pool = dms_db::pool::connect_with(&settings.database_url, settings.pool_options())?;
     let keys = keys::KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
         tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
