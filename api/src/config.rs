@@ -1,6 +1,7 @@
 //! The API's settings: built-in defaults, then the configuration file, then `DMS_*` environment
 //! variables, then flags (see `dms_config`); checked as a whole before anything starts.
 
+pub use dms_config::Needs;
 use dms_config::{Flags, Layers};
 use dms_service::jobs::JobsSettings;
 use std::path::PathBuf;
@@ -141,13 +142,6 @@ impl ServeFlags {
                 self.body_timeout_secs,
             )
     }
-}
-
-/// Whether the command needs the database (then `database_url` must be set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    Database,
-    Nothing,
 }
 
 impl Settings {

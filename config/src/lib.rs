@@ -31,6 +31,14 @@ pub struct ConfigError {
     pub problems: Vec<String>,
 }
 
+/// Whether a command needs the database, and so a `database_url`: `config show`, `openapi` or
+/// `keys-generate` must work without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Database,
+    Nothing,
+}
+
 /// One layer of values at dotted paths, under one name (what `config show` calls its source).
 struct Layer {
     name: &'static str,
@@ -414,6 +422,25 @@ impl Layers {
             }
         }
         out
+    }
+}
+
+impl Layers {
+    /// `config show`: the effective configuration on stdout, then any problems on stderr;
+    /// whether there were none.
+    pub fn print_show(&self, binary: &str) -> bool {
+        use std::io::Write as _;
+        // A reader that stops early (`| head`) is not an error of the configuration.
+        let _ = write!(std::io::stdout().lock(), "{}", self.show(binary));
+        if self.problems.is_empty() {
+            return true;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "\n{} problem(s):", self.problems.len());
+        for p in &self.problems {
+            let _ = writeln!(err, "  - {p}");
+        }
+        false
     }
 }
 

@@ -1,6 +1,7 @@
 //! The feeder's settings: built-in defaults, then the configuration file, then `DMS_*`
 //! environment variables, then flags (see `dms_config`); checked as a whole before anything runs.
 
+pub use dms_config::Needs;
 use dms_config::{ConfigError, Flags, Layers};
 use dms_service::jobs::{check_cron, JobsSettings, KyivDaily};
 use std::path::{Path, PathBuf};
@@ -155,13 +156,6 @@ impl ScheduleFlags {
             self.daily_kyiv.as_ref(),
         )
     }
-}
-
-/// Whether the command needs the database (then `database_url` must be set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    Database,
-    Nothing,
 }
 
 impl Settings {

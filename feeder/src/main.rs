@@ -153,13 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let layers = Layers::load(config, schedule.add_to(flags.to_layer()));
             let (_, layers) = Settings::layered(layers, Needs::Nothing);
-            let _ = write!(std::io::stdout().lock(), "{}", layers.show("dms-feeder"));
-            if !layers.problems().is_empty() {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "\n{} problem(s):", layers.problems().len());
-                for p in layers.problems() {
-                    let _ = writeln!(err, "  - {p}");
-                }
+            if !layers.print_show("dms-feeder") {
                 return Ok(ExitCode::FAILURE);
             }
         }
