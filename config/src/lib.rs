@@ -75,6 +75,8 @@ impl Provider for Layer {
 #[derive(Debug, Default)]
 pub struct Flags {
     values: Vec<(&'static str, &'static str, Value)>,
+    /// Flags whose value has no configuration form (a path that is not UTF-8).
+    unusable: Vec<String>,
 }
 
 impl Flags {
@@ -89,8 +91,10 @@ impl Flags {
         flag: &'static str,
         value: Option<T>,
     ) -> Self {
-        if let Some(value) = value.and_then(|v| Value::serialize(v).ok()) {
-            self.values.push((path, flag, value));
+        match value.map(Value::serialize) {
+            Some(Ok(value)) => self.values.push((path, flag, value)),
+            Some(Err(e)) => self.unusable.push(format!("{flag}: {}", e.kind)),
+            None => {}
         }
         self
     }
@@ -213,6 +217,7 @@ impl Layers {
             name: ENVIRONMENT,
             values,
         });
+        layers.problems.extend(flags.unusable);
         layers.flag_names = flags.values.iter().map(|(p, f, _)| (*p, *f)).collect();
         layers.figment = layers.figment.merge(Layer {
             name: FLAGS,

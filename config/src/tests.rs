@@ -219,3 +219,17 @@ fn the_committed_example_file_is_the_generated_one() {
         assert!(found.is_some(), "{} missing from the example", key.path);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_flag_that_cannot_be_a_configuration_value_is_a_problem_not_ignored() {
+    use std::os::unix::ffi::OsStrExt;
+    let path = PathBuf::from(std::ffi::OsStr::from_bytes(&[b'/', 0xff]));
+    let l = Layers::load_with(
+        None,
+        Flags::new().set("keys_dir", "--keys-dir", Some(&path)),
+        env(&[]),
+    );
+    assert_eq!(l.problems().len(), 1, "{:?}", l.problems());
+    assert!(l.problems()[0].starts_with("--keys-dir: "));
+}
