@@ -127,5 +127,5 @@ PY
 }
 
 build_bins() {
-  (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api -p dms-feeder --bin dms-feeder)
+  (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api -p dms-feeder --bin dms-feeder -p dms-client --bin dms-client)
 }

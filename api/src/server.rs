@@ -93,7 +93,7 @@ impl Running {
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
-    let pool = dms_db::connect(&settings.database_url, settings.db_pool_size)?;
+    let pool = dms_db::pool::connect_with(&settings.database_url, settings.pool_options())?;
     let keys = KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
         tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");

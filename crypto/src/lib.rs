@@ -5,3 +5,7 @@ pub mod canonical;
 pub mod keys;
 
 pub use keys::{verify_compact, write_durably, ActiveKey, KeyError, KeyRing, VerifyError};
+
+/// JOSE `typ` of receipts, distinct from other documents the service signs; here because the
+/// service signs it and the vendors' client checks it.
+pub const RECEIPT_TYP: &str = "dms-receipt+jws";

@@ -10,14 +10,43 @@ use std::time::Duration;
 pub type Pool = DeadPool<AsyncPgConnection>;
 pub type Conn = Object<AsyncPgConnection>;
 
-/// Build a pool; no connection is opened until first use.
+/// The pool's size and how long each step may take before the caller gets `Unavailable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    pub max_size: usize,
+    /// Waiting for a free connection.
+    pub wait_timeout: Duration,
+    /// Opening a new connection.
+    pub create_timeout: Duration,
+    /// Checking a pooled connection before reuse.
+    pub recycle_timeout: Duration,
+}
+
+impl PoolOptions {
+    /// The service's defaults (`db.*` in the configuration) with `max_size` connections.
+    pub fn with_size(max_size: usize) -> Self {
+        PoolOptions {
+            max_size,
+            wait_timeout: Duration::from_secs(5),
+            create_timeout: Duration::from_secs(3),
+            recycle_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Build a pool with the default timeouts; no connection is opened until first use.
 pub fn connect(database_url: &str, max_size: usize) -> Result<Pool, DbError> {
+    connect_with(database_url, PoolOptions::with_size(max_size))
+}
+
+/// Build a pool; no connection is opened until first use.
+pub fn connect_with(database_url: &str, options: PoolOptions) -> Result<Pool, DbError> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     DeadPool::builder(manager)
-        .max_size(max_size)
-        .wait_timeout(Some(Duration::from_secs(5)))
-        .create_timeout(Some(Duration::from_secs(3)))
-        .recycle_timeout(Some(Duration::from_secs(2)))
+        .max_size(options.max_size)
+        .wait_timeout(Some(options.wait_timeout))
+        .create_timeout(Some(options.create_timeout))
+        .recycle_timeout(Some(options.recycle_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| DbError::Unavailable(e.to_string()))

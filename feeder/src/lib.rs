@@ -6,7 +6,8 @@
 //! its items are claimed, so each step (write, seal, deliver, record acknowledgements) can be
 //! redone after a crash and yields the same bytes; ЄДДР deduplicates deliveries by sequence.
 
-pub mod schedule;
+pub mod config;
+pub mod jobs;
 pub mod sink;
 pub mod verify;
 pub mod write;
@@ -16,42 +17,9 @@ use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use dms_crypto::KeyRing;
 use dms_db::feed;
-use std::path::PathBuf;
-use std::time::Duration;
 
-/// Feeder configuration: defaults, overridden by `DMS_*` environment variables or flags.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Settings {
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
-    /// Directory data sets are written to (the embedded sink).
-    #[arg(long, env = "DMS_FEEDER_OUTBOX", default_value = ".local/outbox")]
-    pub outbox: PathBuf,
-    /// ЄДДР endpoint; data sets are PUT to `<url>/datasets/<seq>` when set.
-    #[arg(long, env = "DMS_EDDR_URL")]
-    pub eddr_url: Option<String>,
-    #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
-    pub keys_dir: PathBuf,
-    #[arg(long, env = "DMS_SIGNING_KID")]
-    pub signing_kid: Option<String>,
-    /// Records per data set at most.
-    #[arg(long, env = "DMS_FEEDER_MAX_RECORDS", default_value_t = 50_000)]
-    pub max_records: i64,
-    /// Delivery attempts before a data set is marked failed.
-    #[arg(long, env = "DMS_FEEDER_MAX_ATTEMPTS", default_value_t = 8)]
-    pub max_attempts: i32,
-    /// First retry delay; doubles on each failure up to the ceiling.
-    #[arg(long, env = "DMS_FEEDER_BACKOFF_SECS", default_value_t = 30)]
-    pub backoff_secs: u64,
-    #[arg(long, env = "DMS_FEEDER_BACKOFF_MAX_SECS", default_value_t = 3600)]
-    pub backoff_max_secs: u64,
-    /// HTTP timeout of one delivery.
-    #[arg(long, env = "DMS_FEEDER_HTTP_TIMEOUT_SECS", default_value_t = 120)]
-    pub http_timeout_secs: u64,
-    /// A pending item older than this is logged as an alert.
-    #[arg(long, env = "DMS_FEEDER_ALERT_PENDING_SECS", default_value_t = 3600)]
-    pub alert_pending_secs: u64,
-}
+pub use config::Settings;
+use std::time::Duration;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]

@@ -1,12 +1,16 @@
-//! `dms-feeder`: build and deliver data sets for ЄДДР (`run-once`, `schedule`) and verify
-//! delivered data sets offline (`verify`).
+//! `dms-feeder`: build and deliver data sets for ЄДДР (`run-once`, `schedule`), run any of its
+//! scheduled jobs once (`jobs`, `run-job`), verify delivered data sets offline (`verify`), and
+//! show its configuration (`config show`).
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use dms_feeder::schedule::KyivDaily;
+use dms_config::Layers;
+use dms_feeder::config::{Needs, RunFlags, ScheduleFlags};
+use dms_feeder::jobs::{self, BuildDatasets};
 use dms_feeder::Settings;
+use dms_service::jobs::Job as _;
+use std::io::Write as _;
 use std::path::PathBuf;
-use tokio_cron_scheduler::{Job, JobScheduler};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -15,157 +19,149 @@ use tokio_cron_scheduler::{Job, JobScheduler};
     about = "Data sets for the Unified State Demographic Register (ЄДДР)"
 )]
 struct Cli {
+    /// Configuration file (TOML; see ops/dms.example.toml); default /etc/dms/dms.toml when it
+    /// exists.
+    #[arg(long, global = true, env = "DMS_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build and deliver whatever is due, then exit.
-    RunOnce(Settings),
-    /// Run on a schedule (cron in UTC) until interrupted.
+    /// Build and deliver whatever is due, then exit (one run of the build-datasets job).
+    RunOnce(RunFlags),
+    /// Run every job on its schedule (cron in UTC) until interrupted.
     Schedule {
         #[command(flatten)]
-        settings: Settings,
-        /// Cron expressions (seconds first, UTC) for regular runs.
-        #[arg(
-            long,
-            env = "DMS_FEEDER_CRON",
-            default_value = "0 */10 * * * *",
-            value_delimiter = ';'
-        )]
-        cron: Vec<String>,
-        /// The daily run at this Kyiv time (HH:MM), whatever the daylight-saving offset.
-        #[arg(long, env = "DMS_FEEDER_DAILY_KYIV", default_value = "23:55")]
-        daily_kyiv: String,
+        flags: RunFlags,
+        #[command(flatten)]
+        schedule: ScheduleFlags,
+    },
+    /// List the scheduled jobs and when they run.
+    Jobs {
+        #[command(flatten)]
+        schedule: ScheduleFlags,
+    },
+    /// Run one scheduled job once, by name (see `jobs`).
+    RunJob {
+        #[command(flatten)]
+        flags: RunFlags,
+        name: String,
     },
     /// Verify data-set directories offline; exits non-zero on any problem.
     Verify {
-        /// A JWKS file, or a key directory.
-        #[arg(long, env = "DMS_KEYS_DIR", default_value = ".local/keys")]
-        keys: PathBuf,
+        /// A JWKS file, or a key directory [env DMS_KEYS_DIR; file: keys_dir; default
+        /// .local/keys]
+        #[arg(long)]
+        keys: Option<PathBuf>,
         dirs: Vec<PathBuf>,
+    },
+    /// The configuration: `config show` (what is in force, and where from), `config example`.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
     },
 }
 
-fn mark_overdue(database_url: &str) {
-    let run = async {
-        let pool = dms_db::connect(database_url, 1)?;
-        let services = dms_service::Services::new(pool, dms_crypto::KeyRing::empty())?;
-        let actor = dms_service::Actor::job("mark_overdue");
-        anyhow::Ok(dms_service::verification_requests::mark_overdue(&services, &actor).await?)
-    };
-    match tokio::runtime::Handle::current().block_on(run) {
-        Ok(n) => tracing::info!(marked = n, "verification requests marked overdue"),
-        Err(e) => tracing::error!(error.message = %e, "marking overdue requests failed"),
-    }
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (TOML, secrets redacted) with the source of each
+    /// value, then any problems; exits non-zero when there are problems.
+    Show {
+        #[command(flatten)]
+        flags: RunFlags,
+        #[command(flatten)]
+        schedule: ScheduleFlags,
+    },
+    /// Print a configuration file with every key commented out at its default.
+    Example,
 }
 
-fn seal_audit(database_url: &str) {
-    use diesel::Connection;
-    let result = diesel::PgConnection::establish(database_url)
-        .map_err(anyhow::Error::from)
-        .and_then(|mut conn| Ok(dms_db::audit::chain::seal(&mut conn, 5)?));
-    match result {
-        Ok(n) => tracing::info!(sealed = n, "audit rows sealed"),
-        Err(e) => tracing::error!(error.message = %e, "sealing the audit log failed"),
-    }
-}
-
-fn run_logged(settings: &Settings) {
-    match dms_feeder::run_once(settings) {
-        Ok(report) => tracing::info!(
-            built = ?report.built, delivered = ?report.delivered, retry_later = ?report.retry_later,
-            failed = ?report.failed, busy = report.busy, "feeder run finished"
-        ),
-        Err(e) => tracing::error!(error.message = %e, "feeder run failed"),
-    }
-}
-
-async fn schedule(settings: Settings, cron: Vec<String>, daily_kyiv: String) -> anyhow::Result<()> {
-    let sched = JobScheduler::new().await?;
-    for expr in cron {
-        let s = settings.clone();
-        sched
-            .add(Job::new_async(expr.as_str(), move |_, _| {
-                let s = s.clone();
-                Box::pin(async move {
-                    let _ = tokio::task::spawn_blocking(move || run_logged(&s)).await;
-                })
-            })?)
-            .await?;
-    }
-    let daily = KyivDaily::parse(&daily_kyiv).context("--daily-kyiv is HH:MM")?;
-    for expr in daily.utc_crons() {
-        let s = settings.clone();
-        sched
-            .add(Job::new_async(expr.as_str(), move |_, _| {
-                let s = s.clone();
-                Box::pin(async move {
-                    // Only one of the two UTC times is HH:MM in Kyiv on a given day.
-                    if daily.is_due(chrono::Utc::now()) {
-                        let _ = tokio::task::spawn_blocking(move || run_logged(&s)).await;
-                    }
-                })
-            })?)
-            .await?;
-    }
-    // Rule 5: flag verification requests unanswered after their due day.
-    let url = settings.database_url.clone();
-    sched
-        .add(Job::new_async("0 */15 * * * *", move |_, _| {
-            let url = url.clone();
-            Box::pin(async move {
-                let _ = tokio::task::spawn_blocking(move || mark_overdue(&url)).await;
-            })
-        })?)
-        .await?;
-    // Seal the audit log into its hash chain.
-    let url = settings.database_url.clone();
-    sched
-        .add(Job::new_async("30 */10 * * * *", move |_, _| {
-            let url = url.clone();
-            Box::pin(async move {
-                let _ = tokio::task::spawn_blocking(move || seal_audit(&url)).await;
-            })
-        })?)
-        .await?;
-    sched.start().await?;
-    tracing::info!("feeder scheduled");
-    tokio::signal::ctrl_c().await?;
-    Ok(())
-}
-
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     dms_db::logging::init();
-    match cli.command {
-        Command::RunOnce(settings) => {
-            let report = dms_feeder::run_once(&settings)?;
-            println!("{}", serde_json::to_string(&report)?);
-            Ok(())
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr().lock(), "Error: {e:#}");
+            ExitCode::FAILURE
         }
-        Command::Schedule {
-            settings,
-            cron,
-            daily_kyiv,
-        } => tokio::runtime::Runtime::new()?.block_on(schedule(settings, cron, daily_kyiv)),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::RunOnce(flags) => {
+            let settings = Settings::load(config, flags.to_layer(), Needs::Database)?;
+            println!("{}", BuildDatasets::new(settings).run()?);
+        }
+        Command::Schedule { flags, schedule } => {
+            let settings =
+                Settings::load(config, schedule.add_to(flags.to_layer()), Needs::Database)?;
+            tokio::runtime::Runtime::new()?.block_on(async {
+                let mut sched = jobs::start(jobs::all(&settings)).await?;
+                tracing::info!("feeder scheduled");
+                tokio::signal::ctrl_c().await?;
+                sched.shutdown().await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Jobs { schedule } => {
+            let settings = Settings::load(
+                config,
+                schedule.add_to(RunFlags::default().to_layer()),
+                Needs::Nothing,
+            )?;
+            for job in jobs::all(&settings) {
+                println!("{}\t{}", job.name(), job.schedule());
+            }
+        }
+        Command::RunJob { flags, name } => {
+            let settings = Settings::load(config, flags.to_layer(), Needs::Database)?;
+            let Some(job) = jobs::by_name(&settings, &name) else {
+                let names: Vec<&str> = jobs::all(&settings).iter().map(|j| j.name()).collect();
+                anyhow::bail!("no job {name}; the jobs are {}", names.join(", "));
+            };
+            println!("{}", job.run()?);
+        }
         Command::Verify { keys, dirs } => {
+            let flags = RunFlags {
+                keys_dir: keys,
+                ..RunFlags::default()
+            };
+            let keys = Settings::load(config, flags.to_layer(), Needs::Nothing)?.keys_dir;
             let jwks = if keys.is_file() {
                 serde_json::from_slice(&std::fs::read(&keys)?)?
             } else {
                 dms_crypto::KeyRing::load(&keys, None)?.jwks()
             };
             let problems = dms_feeder::verify::verify(&dirs, &jwks);
-            if problems.is_empty() {
-                println!("{} data set(s) verified", dirs.len());
-                Ok(())
-            } else {
+            if !problems.is_empty() {
                 for p in &problems {
                     eprintln!("{p}");
                 }
-                std::process::exit(1);
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{} data set(s) verified", dirs.len());
+        }
+        Command::Config {
+            action: ConfigCommand::Show { flags, schedule },
+        } => {
+            let layers = Layers::load(config, schedule.add_to(flags.to_layer()));
+            let (_, layers) = Settings::layered(layers, Needs::Nothing);
+            if !layers.print_show("dms-feeder") {
+                return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Config {
+            action: ConfigCommand::Example,
+        } => {
+            let _ = write!(std::io::stdout().lock(), "{}", dms_config::example());
+        }
     }
+    Ok(ExitCode::SUCCESS)
 }

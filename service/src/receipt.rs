@@ -5,8 +5,7 @@
 use dms_db::actions::Assigned;
 use serde_json::{json, Map, Value};
 
-/// JOSE `typ` of receipts, distinct from other documents the service signs.
-pub const RECEIPT_TYP: &str = "dms-receipt+jws";
+pub use dms_crypto::RECEIPT_TYP;
 
 /// Timestamps are signed at microsecond precision, as PostgreSQL stores them.
 pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {

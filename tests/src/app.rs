@@ -76,17 +76,15 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         None => database_url.clone(),
     };
     let settings = dms_api::Settings {
-        database_url: service_url,
         listen: "127.0.0.1:0".into(),
         trembita_listen: Some("127.0.0.1:0".into()),
         admin_listen: Some("127.0.0.1:0".into()),
-        keys_dir: keys_dir.clone(),
-        signing_kid: None,
-        db_pool_size: 8,
-        workers: Some(2),
-        body_timeout_secs: 20,
         ops_listen: Some("127.0.0.1:0".into()),
         metrics_token: opts.metrics_token,
+        keys_dir: keys_dir.clone(),
+        db_pool_size: 8,
+        workers: Some(2),
+        ..dms_api::Settings::new(service_url)
     };
     let running = dms_api::start(&settings).await.expect("start the service");
     let url = format!("http://{}", running.addr);

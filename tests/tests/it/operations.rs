@@ -148,60 +148,232 @@ fn the_committed_openapi_document_is_current() {
     );
 }
 
+/// The reference client, as vendors get it (`dms-client`) and as it still answers under
+/// `dms-api client`: the same code, so the same behaviour.
+fn reference_clients() -> [(std::path::PathBuf, &'static [&'static str]); 2] {
+    [
+        (binary("dms-client"), &[]),
+        (binary("dms-api"), &["client"]),
+    ]
+}
+
 #[tokio::test]
 async fn the_reference_client_submits_and_verifies_receipts_offline() {
     let app = spawn_app().await;
-    let bin = binary("dms-api");
-    let dir = std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("action.json");
-    std::fs::write(
-        &file,
-        serde_json::to_vec_pretty(&person_action("registration_of_stay", 1)).unwrap(),
-    )
-    .unwrap();
-    let submit = || {
-        tokio::process::Command::new(&bin)
-            .args(["client", "submit", "--url", &app.url, "--token", &app.token])
+    for (seq, (bin, prefix)) in reference_clients().into_iter().enumerate() {
+        let dir =
+            std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("action.json");
+        std::fs::write(
+            &file,
+            serde_json::to_vec_pretty(&person_action("registration_of_stay", 1 + seq as u32))
+                .unwrap(),
+        )
+        .unwrap();
+        let command = || {
+            let mut c = tokio::process::Command::new(&bin);
+            c.args(prefix.iter())
+                .env_remove("DMS_URL")
+                .env_remove("DMS_TOKEN");
+            c
+        };
+        let submit = || {
+            command()
+                .args(["submit", "--url", &app.url, "--token", &app.token])
+                .arg(&file)
+                .output()
+        };
+        let first = submit().await.unwrap();
+        assert!(
+            first.status.success(),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&first.stderr).trim(), "HTTP 201");
+        // The URL and the token from the environment; a retry gets the same answer.
+        let again = command()
+            .env("DMS_URL", &app.url)
+            .env("DMS_TOKEN", &app.token)
+            .arg("submit")
             .arg(&file)
             .output()
-    };
-    let first = submit().await.unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&first.stderr).trim(), "HTTP 201");
-    let again = submit().await.unwrap();
-    assert_eq!(String::from_utf8_lossy(&again.stderr).trim(), "HTTP 200");
-    assert_eq!(again.stdout, first.stdout, "a retry gets the same answer");
-
-    let answer = dir.join("answer.json");
-    std::fs::write(&answer, &first.stdout).unwrap();
-    let verify = |path: std::path::PathBuf| {
-        tokio::process::Command::new(&bin)
-            .args(["client", "verify-receipt", "--jwks", &app.url])
-            .arg(path)
+            .await
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&again.stderr).trim(), "HTTP 200");
+        assert_eq!(again.stdout, first.stdout, "a retry gets the same answer");
+        // A refused submission: status on stderr, the problem alone on stdout, exit status 1.
+        let refused = command()
+            .args([
+                "submit",
+                "--url",
+                &app.url,
+                "--token",
+                "not-a-token-of-anyone",
+            ])
+            .arg(&file)
             .output()
+            .await
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&refused.stderr).trim(), "HTTP 401");
+        let problem: Value = serde_json::from_slice(&refused.stdout).unwrap();
+        assert_eq!(problem["code"], "unauthenticated");
+
+        let answer = dir.join("answer.json");
+        std::fs::write(&answer, &first.stdout).unwrap();
+        let verify = |path: std::path::PathBuf| {
+            command()
+                .args(["verify-receipt", "--jwks", &app.url])
+                .arg(path)
+                .output()
+        };
+        let ok = verify(answer.clone()).await.unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        assert!(String::from_utf8_lossy(&ok.stdout).starts_with("valid receipt signed by dms-"));
+        // A reader that has gone away (`| head -0`) makes no panic and no failure: the pipe is
+        // closed while the client still fetches the JWKS, so its writes meet a broken pipe.
+        let mut child = command()
+            .args(["verify-receipt", "--jwks", &app.url])
+            .arg(&answer)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let closed = child.wait_with_output().await.unwrap();
+        assert!(
+            closed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&closed.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&closed.stderr).contains("panicked"));
+        // A receipt with one character of its payload changed does not verify.
+        let body: Value = serde_json::from_slice(&std::fs::read(&answer).unwrap()).unwrap();
+        let jws = body["receipt"].as_str().unwrap();
+        let dot = jws.find('.').unwrap() + 5;
+        let mut forged = jws.to_owned();
+        let c = if &jws[dot..dot + 1] == "A" { "B" } else { "A" };
+        forged.replace_range(dot..dot + 1, c);
+        let forged_file = dir.join("forged.jws");
+        std::fs::write(&forged_file, forged).unwrap();
+        let bad = verify(forged_file).await.unwrap();
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("INVALID"));
+    }
+}
+
+/// `dms-api` run with a configuration file and environment of its own (no `DMS_*` from the
+/// test runner's environment).
+fn dms_api(app: &dms_tests::TestApp) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(binary("dms-api"));
+    c.env("DATABASE_URL", &app.database_url);
+    c
+}
+
+#[tokio::test]
+async fn body_ensure_takes_a_hromada_or_special_status_city_as_the_staff_api_does() {
+    let app = spawn_app().await;
+    let ensure = |edrpou: &str, hromada: &str| {
+        let mut c = dms_api(&app);
+        c.args([
+            "body-ensure",
+            "--edrpou",
+            edrpou,
+            "--name",
+            "Тест",
+            "--hromada",
+            hromada,
+        ]);
+        c
     };
-    let ok = verify(answer.clone()).await.unwrap();
+    use dms_tests::{KHMELNYTSKYI_CITY, KHMELNYTSKYI_EDRPOU, KYIV_CITY, KYIV_EDRPOU};
+    use dms_tests::{LVIV_EDRPOU, LVIV_HROMADA};
+    // A city inside the Khmelnytskyi hromada is not a hromada.
+    let city = ensure(KHMELNYTSKYI_EDRPOU, KHMELNYTSKYI_CITY)
+        .output()
+        .await
+        .unwrap();
+    assert!(!city.status.success());
+    assert!(String::from_utf8_lossy(&city.stderr).contains("hromada"));
+    // A hromada, and a special-status city (the existing bodies are shown again).
+    let ok = ensure(LVIV_EDRPOU, LVIV_HROMADA).output().await.unwrap();
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("valid receipt signed by dms-"));
-    // A receipt with one character of its payload changed does not verify.
-    let body: Value = serde_json::from_slice(&std::fs::read(&answer).unwrap()).unwrap();
-    let jws = body["receipt"].as_str().unwrap();
-    let dot = jws.find('.').unwrap() + 5;
-    let mut forged = jws.to_owned();
-    let c = if &jws[dot..dot + 1] == "A" { "B" } else { "A" };
-    forged.replace_range(dot..dot + 1, c);
-    let forged_file = dir.join("forged.jws");
-    std::fs::write(&forged_file, forged).unwrap();
-    let bad = verify(forged_file).await.unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("INVALID"));
+    let special = ensure(KYIV_EDRPOU, KYIV_CITY).output().await.unwrap();
+    assert!(
+        special.status.success(),
+        "{}",
+        String::from_utf8_lossy(&special.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_configuration_file_is_read_and_every_problem_in_it_is_named() {
+    let app = spawn_app().await;
+    let dir = std::env::temp_dir().join(format!("dms-config-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dms.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "database_url = \"{}\"\n[api]\nlisten = \"nowhere\"\nbody_timeout_secs = 0\n",
+            app.database_url
+        ),
+    )
+    .unwrap();
+    // The database URL comes from the file: the environment does not set it here.
+    let mut c = dms_api(&app);
+    c.env_remove("DATABASE_URL")
+        .arg("--config")
+        .arg(&file)
+        .arg("serve");
+    let out = c.output().await.unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 problem(s)"), "{err}");
+    assert!(err.contains("api.listen = \"nowhere\""), "{err}");
+    assert!(err.contains("api.body_timeout_secs = 0"), "{err}");
+    // A flag fixes one problem and `config show` names where each value came from.
+    let mut c = dms_api(&app);
+    c.env_remove("DATABASE_URL")
+        .env("DMS_BODY_TIMEOUT_SECS", "5")
+        .arg("--config")
+        .arg(&file)
+        .args(["config", "show", "--listen", "127.0.0.1:0"]);
+    let out = c.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("# flag --listen"), "{shown}");
+    assert!(shown.contains("# env DMS_BODY_TIMEOUT_SECS"), "{shown}");
+    assert!(
+        shown.contains(&format!("# file {}", file.display())),
+        "{shown}"
+    );
+    // The file's database URL serves a one-off job too.
+    let mut c = dms_api(&app);
+    c.env_remove("DATABASE_URL")
+        .arg("--config")
+        .arg(&file)
+        .arg("audit-seal")
+        .env("DMS_API_LISTEN", "127.0.0.1:0")
+        .env("DMS_BODY_TIMEOUT_SECS", "5");
+    let out = c.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("sealed: "));
 }

@@ -1,0 +1,89 @@
+//! `staff add|token|revoke`: bootstrap DMS staff and their tokens.
+
+use super::{refused, runtime, services, Context, Db};
+use anyhow::Context as _;
+use dms_db::enums::StaffRole;
+use dms_service::{staff, Actor, Services};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Add a DMS staff member (role officer, supervisor or auditor); prints their id.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// The DMS unit they belong to.
+        #[arg(long)]
+        unit: String,
+        /// КАТОТТГ of the territory an officer works within.
+        #[arg(long)]
+        territory: Option<String>,
+    },
+    /// Issue a token to a staff member and print it (only its hash is stored).
+    Token {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+    /// Revoke a staff member and all their tokens.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+}
+
+pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
+    let db = match &command {
+        Command::Add { db, .. } | Command::Token { db, .. } | Command::Revoke { db, .. } => db,
+    };
+    let settings = ctx.database(db)?;
+    let services = services(&settings)?;
+    runtime()?.block_on(execute(&services, &Actor::operator(), command))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Add {
+            name,
+            role,
+            unit,
+            territory,
+            ..
+        } => {
+            let role =
+                StaffRole::parse(&role).context("role must be officer, supervisor or auditor")?;
+            let s = staff::add(services, actor, &name, role, &unit, territory.as_deref())
+                .await
+                .map_err(refused)?;
+            println!("{}", s.id);
+        }
+        Command::Token { id, token, .. } => {
+            let token = staff::issue_token(services, actor, id, token)
+                .await
+                .map_err(refused)?;
+            println!("{token}");
+        }
+        Command::Revoke { id, .. } => {
+            let revoked = staff::revoke(services, actor, id).await.map_err(refused)?;
+            println!(
+                "{}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "no such active staff member"
+                }
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! Every configuration key of the DMS binaries, listed once: its place in the TOML file, the
+//! environment variable that sets it, its built-in default and whether it is secret.
+//!
+//! The environment variable names predate the file and are a contract with operators; they do
+//! not follow the file's sections mechanically, so each is written out here.
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_FILE: &str = "/etc/dms/dms.toml";
+
+/// How a value is shown in `config show` and in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// Shown as it is.
+    No,
+    /// Never shown.
+    Whole,
+    /// A connection URL: shown with its password replaced.
+    UrlPassword,
+}
+
+/// One configuration key.
+#[derive(Debug)]
+pub struct Key {
+    /// Dotted path in the TOML file (`section.name`, or `name` at the top).
+    pub path: &'static str,
+    /// The environment variable that sets it.
+    pub env: &'static str,
+    /// The built-in default as a TOML value; `None` when the key is unset by default.
+    pub default: Option<&'static str>,
+    /// For a key without a default: a value as it would be written (for the example file).
+    pub example: &'static str,
+    pub secret: Secret,
+    /// One line for the example file.
+    pub doc: &'static str,
+}
+
+const fn key(
+    path: &'static str,
+    env: &'static str,
+    default: &'static str,
+    doc: &'static str,
+) -> Key {
+    Key {
+        path,
+        env,
+        default: Some(default),
+        example: "",
+        secret: Secret::No,
+        doc,
+    }
+}
+
+const fn unset(
+    path: &'static str,
+    env: &'static str,
+    example: &'static str,
+    doc: &'static str,
+) -> Key {
+    Key {
+        path,
+        env,
+        default: None,
+        example,
+        secret: Secret::No,
+        doc,
+    }
+}
+
+const fn secret(mut k: Key, how: Secret) -> Key {
+    k.secret = how;
+    k
+}
+
+/// The sections of the file, in the order the example file and `config show` use.
+pub const SECTIONS: [(&str, &str); 5] = [
+    ("", "Shared by dms-api and dms-feeder"),
+    ("db", "The API's connection pool"),
+    ("api", "dms-api serve"),
+    ("feeder", "dms-feeder: data sets for ЄДДР"),
+    (
+        "jobs",
+        "Scheduled jobs (run by dms-feeder schedule; one-off: dms-api mark-overdue, audit-seal)",
+    ),
+];
+
+/// Every key, grouped by section.
+pub const KEYS: &[Key] = &[
+    secret(
+        unset(
+            "database_url",
+            "DATABASE_URL",
+            "\"postgres://dms:secret@127.0.0.1:5432/dms\"",
+            "PostgreSQL connection URL (required by every command that uses the database; its password is never printed)",
+        ),
+        Secret::UrlPassword,
+    ),
+    key(
+        "keys_dir",
+        "DMS_KEYS_DIR",
+        "\".local/keys\"",
+        "Directory of signing keys (<kid>.ed25519, <kid>.pub)",
+    ),
+    unset(
+        "signing_kid",
+        "DMS_SIGNING_KID",
+        "\"dms-20260101T000000Z-abcd\"",
+        "The kid to sign with; default: the newest private key in keys_dir",
+    ),
+    key(
+        "db.pool_size",
+        "DMS_DB_POOL_SIZE",
+        "16",
+        "Database connections in the API's pool",
+    ),
+    key(
+        "db.wait_timeout_secs",
+        "DMS_DB_WAIT_TIMEOUT_SECS",
+        "5",
+        "Seconds a request waits for a free connection before it is answered 503",
+    ),
+    key(
+        "db.create_timeout_secs",
+        "DMS_DB_CREATE_TIMEOUT_SECS",
+        "3",
+        "Seconds to open a new database connection",
+    ),
+    key(
+        "db.recycle_timeout_secs",
+        "DMS_DB_RECYCLE_TIMEOUT_SECS",
+        "2",
+        "Seconds to check a pooled connection before reusing it",
+    ),
+    key(
+        "api.listen",
+        "DMS_API_LISTEN",
+        "\"127.0.0.1:8080\"",
+        "Direct-channel listener (bearer tokens), HOST:PORT",
+    ),
+    unset(
+        "api.trembita_listen",
+        "DMS_TREMBITA_LISTEN",
+        "\"127.0.0.1:8081\"",
+        "Трембіта listener (trusts Uxp-Client); bind it where only the security server reaches it",
+    ),
+    unset(
+        "api.admin_listen",
+        "DMS_ADMIN_LISTEN",
+        "\"127.0.0.1:8082\"",
+        "Staff (admin) listener; not started when unset",
+    ),
+    unset(
+        "api.ops_listen",
+        "DMS_OPS_LISTEN",
+        "\"127.0.0.1:9090\"",
+        "Operations listener (metrics); not started when unset",
+    ),
+    secret(
+        unset(
+            "api.metrics_token",
+            "DMS_METRICS_TOKEN",
+            "\"a-long-random-string\"",
+            "Bearer token required to read metrics on the operations listener (secret, at least 16 characters)",
+        ),
+        Secret::Whole,
+    ),
+    unset(
+        "api.workers",
+        "DMS_HTTP_WORKERS",
+        "4",
+        "HTTP worker threads per listener; default: one per core",
+    ),
+    key(
+        "api.body_timeout_secs",
+        "DMS_BODY_TIMEOUT_SECS",
+        "20",
+        "Seconds a client has to send a whole request body (then 408)",
+    ),
+    key(
+        "feeder.outbox",
+        "DMS_FEEDER_OUTBOX",
+        "\".local/outbox\"",
+        "Directory data sets are written to",
+    ),
+    secret(
+        unset(
+            "feeder.eddr_url",
+            "DMS_EDDR_URL",
+            "\"https://eddr.example/api\"",
+            "ЄДДР endpoint; data sets are PUT to <url>/datasets/<seq> when set",
+        ),
+        Secret::UrlPassword,
+    ),
+    key(
+        "feeder.max_records",
+        "DMS_FEEDER_MAX_RECORDS",
+        "50000",
+        "Records per data set at most",
+    ),
+    key(
+        "feeder.max_attempts",
+        "DMS_FEEDER_MAX_ATTEMPTS",
+        "8",
+        "Delivery attempts before a data set is marked failed",
+    ),
+    key(
+        "feeder.backoff_secs",
+        "DMS_FEEDER_BACKOFF_SECS",
+        "30",
+        "First retry delay after a failed delivery; doubles on each failure",
+    ),
+    key(
+        "feeder.backoff_max_secs",
+        "DMS_FEEDER_BACKOFF_MAX_SECS",
+        "3600",
+        "Ceiling of the retry delay",
+    ),
+    key(
+        "feeder.http_timeout_secs",
+        "DMS_FEEDER_HTTP_TIMEOUT_SECS",
+        "120",
+        "HTTP timeout of one delivery",
+    ),
+    key(
+        "feeder.alert_pending_secs",
+        "DMS_FEEDER_ALERT_PENDING_SECS",
+        "3600",
+        "A feed item pending longer than this is logged as an alert",
+    ),
+    key(
+        "feeder.cron",
+        "DMS_FEEDER_CRON",
+        "[\"0 */10 * * * *\"]",
+        "Regular data-set runs: cron expressions, seconds first, in UTC (the variable separates them with ;)",
+    ),
+    key(
+        "feeder.daily_kyiv",
+        "DMS_FEEDER_DAILY_KYIV",
+        "\"23:55\"",
+        "The daily data-set run at this Kyiv wall-clock time (HH:MM), across daylight-saving changes",
+    ),
+    key(
+        "jobs.mark_overdue_cron",
+        "DMS_MARK_OVERDUE_CRON",
+        "\"0 */15 * * * *\"",
+        "Flag verification requests unanswered after their due day: cron, seconds first, UTC",
+    ),
+    key(
+        "jobs.audit_seal_cron",
+        "DMS_AUDIT_SEAL_CRON",
+        "\"30 */10 * * * *\"",
+        "Seal new audit rows into the hash chain: cron, seconds first, UTC",
+    ),
+    key(
+        "jobs.audit_seal_grace_secs",
+        "DMS_AUDIT_SEAL_GRACE_SECS",
+        "5",
+        "Audit rows younger than this are left for the next seal (transactions still in flight)",
+    ),
+];
+
+/// The key at `path`.
+pub fn find(path: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.path == path)
+}
+
+impl Key {
+    /// The section the key is in (`""` at the top of the file).
+    pub fn section(&self) -> &'static str {
+        self.path.split_once('.').map_or("", |(s, _)| s)
+    }
+
+    /// The key's name inside its section.
+    pub fn name(&self) -> &'static str {
+        self.path.split_once('.').map_or(self.path, |(_, n)| n)
+    }
+}
