@@ -96,29 +96,39 @@ pub async fn request(conn: &mut PgConn, id: Uuid) -> Result<Option<Request>, DbE
     .optional()?)
 }
 
+/// A request id, as `RETURNING id` gives it.
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
 /// The community register lists its requests: the first listing is the receipt of every request
-/// not delivered before, which fixes its due date.
+/// not delivered before, which fixes its due date. Returns the ids received now, and every
+/// request of the body.
 pub async fn deliver_and_list(
     conn: &mut PgConn,
     body_id: Uuid,
     due_if_new: NaiveDate,
-) -> Result<Vec<Request>, DbError> {
-    diesel::sql_query(
+) -> Result<(Vec<Uuid>, Vec<Request>), DbError> {
+    let received: Vec<Id> = diesel::sql_query(
         "UPDATE verification_requests SET delivered_at = now(), due_date = $2 \
-         WHERE registration_body_id = $1 AND delivered_at IS NULL",
+         WHERE registration_body_id = $1 AND delivered_at IS NULL RETURNING id",
     )
     .bind::<SqlUuid, _>(body_id)
     .bind::<Date, _>(due_if_new)
-    .execute(conn)
+    .load(conn)
     .await?;
-    Ok(diesel::sql_query(format!(
+    let received = received.into_iter().map(|r| r.id).collect();
+    let all = diesel::sql_query(format!(
         "SELECT {REQUEST_COLUMNS} FROM verification_requests r \
          JOIN registration_bodies b ON b.id = r.registration_body_id \
          WHERE r.registration_body_id = $1 ORDER BY r.created_at"
     ))
     .bind::<SqlUuid, _>(body_id)
     .load(conn)
-    .await?)
+    .await?;
+    Ok((received, all))
 }
 
 /// Every request, newest first (filtered by the caller for territory and state).

@@ -1,7 +1,9 @@
 //! The service layer: every operation the system performs is one function here, taking typed
 //! input and the actor, running its write and its audit row in one transaction. The HTTP
 //! handlers, the command line, the scheduled jobs and the web pages call these functions;
-//! nothing else writes.
+//! nothing else writes records of registration bodies, people, actions, requests or staff. Two
+//! batch paths keep their own storage: the feeder's bookkeeping of data sets (claim, seal,
+//! deliver, acknowledge) and the import of the territorial codifier.
 //!
 //! It is a crate of its own, between `db` and the binaries, so that the feeder's jobs and the
 //! command line use it without linking the web server.

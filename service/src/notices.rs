@@ -2,6 +2,7 @@
 //! cursor-paged; reading them is audited with the actions they name.
 
 use crate::{Actor, ServiceError, Services};
+use diesel_async::AsyncConnection;
 use dms_db::notices::Notice;
 use dms_schemas::{FieldCode, FieldError};
 
@@ -31,16 +32,20 @@ pub async fn read(
     if !errors.is_empty() {
         return Err(ServiceError::SchemaViolation(errors));
     }
+    // The acknowledgement (a write), the read and its audit row commit together.
     let mut conn = services.conn().await?;
-    let notices = dms_db::notices::notices(&mut conn, body.id, after, limit).await?;
-    if !notices.is_empty() {
-        let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();
-        let event = actor.audit(
-            "notifications.read",
-            None,
-            serde_json::json!({"actions": ids}),
-        );
-        dms_db::audit::record(&mut conn, &event).await?;
-    }
-    Ok(notices)
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let notices = dms_db::notices::notices(tx, body.id, after, limit).await?;
+        if !notices.is_empty() {
+            let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();
+            let event = actor.audit(
+                "notifications.read",
+                None,
+                serde_json::json!({"actions": ids}),
+            );
+            dms_db::audit::record(tx, &event).await?;
+        }
+        Ok(notices)
+    })
+    .await
 }

@@ -71,17 +71,18 @@ pub async fn list_for_body(
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
         let (today, due) = due_if_received_now(tx).await?;
-        let all = requests::deliver_and_list(tx, body.id, due).await?;
+        let (received, all) = requests::deliver_and_list(tx, body.id, due).await?;
         let requests: Vec<Request> = all
             .into_iter()
             .filter(|r| filter.keeps(r.state(today)))
             .collect();
-        if !requests.is_empty() {
+        // Receipt starts a deadline, so it is audited even for requests this filter hides.
+        if !requests.is_empty() || !received.is_empty() {
             let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
             let event = actor.audit(
                 "verification_request.list",
                 None,
-                serde_json::json!({"returned": ids}),
+                serde_json::json!({"returned": ids, "received": received}),
             );
             dms_db::audit::record(tx, &event).await?;
         }
@@ -135,7 +136,6 @@ pub async fn create(
         .as_str()
         .and_then(Question::parse)
         .ok_or(ServiceError::Internal)?;
-    let codifier = services.codifier().await?;
     let mut conn = services.conn().await?;
     let target = dms_db::bodies::body_by_edrpou(&mut conn, edrpou)
         .await?
@@ -146,6 +146,7 @@ pub async fn create(
                 "names no registration body",
             )
         })?;
+    let codifier = services.codifier().await?;
     let details = serde_json::json!({"registration_body": edrpou});
     let inside = who
         .territory

@@ -632,6 +632,22 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
             .status(),
         401
     );
+    // Revoking what is not a live credential of this body is not answered as done: a token
+    // already revoked, and another body's token (which keeps working).
+    for value in [token, app.lviv_token.as_str()] {
+        assert_eq!(
+            app.admin(Some(&s.supervisor))
+                .call(Method::POST, &revoke, Some(json!({"value": value})))
+                .await
+                .0,
+            404
+        );
+    }
+    let (still, _) = app
+        .community(&app.lviv_token)
+        .call(Method::GET, "/v1/notifications", None)
+        .await;
+    assert_eq!(still, 200, "the other body's token still works");
     // A Трембіта client must name the body's own ЄДРПОУ.
     let clients = format!("/admin/v1/registration-bodies/{KHMELNYTSKYI_EDRPOU}/trembita-clients");
     let (status, _) = app

@@ -158,7 +158,7 @@ pub async fn issue_token(
         (status = 204, description = "Revoked"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration body, or the value is not a live credential of it", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
     ),
@@ -205,7 +205,7 @@ pub async fn add_trembita_client(
         (status = 204, description = "Revoked"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration body, or the value is not a live credential of it", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
     ),
@@ -228,7 +228,12 @@ async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let target = bodies::find(&state.services, &path.edrpou).await?;
     let value = body.value()?.value;
-    bodies::revoke_credential(&state.services, &who.actor, kind, &value, Some(&target)).await?;
+    let revoked =
+        bodies::revoke_credential(&state.services, &who.actor, kind, &value, Some(&target)).await?;
+    // A credential that is not a live one of this body is not silently "revoked".
+    if !revoked {
+        return Err(ApiError::NotFound);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -11,8 +11,10 @@ use utoipa::OpenApi;
 
 /// Prometheus metrics in the text exposition format (operations listener).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")),
-    security((), ("metrics" = [])))]
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "DMS_METRICS_TOKEN is set and the request does not carry it as a bearer token", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     if let Some(expected) = &state.metrics_token {
         let presented = req
