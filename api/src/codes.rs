@@ -43,6 +43,7 @@ every_variant! {
     NotFound,
     MethodNotAllowed("GET"),
     Unavailable("unavailable"),
+    RateLimited(1),
     Internal,
 }
 

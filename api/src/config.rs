@@ -33,6 +33,12 @@ pub struct Settings {
     pub signing_kid: Option<String>,
     /// Connections in the pool (`db.pool_size`, `DMS_DB_POOL_SIZE`).
     pub db_pool_size: usize,
+    /// The staff listener's own pool.
+    pub db_admin_pool_size: usize,
+    pub rate_per_address: u32,
+    pub rate_burst_per_address: u32,
+    pub rate_per_client: u32,
+    pub rate_burst_per_client: u32,
     /// Seconds a request waits for a pooled connection (`db.wait_timeout_secs`).
     pub db_wait_timeout_secs: u64,
     /// Seconds to open a connection (`db.create_timeout_secs`).
@@ -65,6 +71,11 @@ impl std::fmt::Debug for Settings {
             .field("keys_dir", &self.keys_dir)
             .field("signing_kid", &self.signing_kid)
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_admin_pool_size", &self.db_admin_pool_size)
+            .field("rate_per_address", &self.rate_per_address)
+            .field("rate_burst_per_address", &self.rate_burst_per_address)
+            .field("rate_per_client", &self.rate_per_client)
+            .field("rate_burst_per_client", &self.rate_burst_per_client)
             .field("db_wait_timeout_secs", &self.db_wait_timeout_secs)
             .field("db_create_timeout_secs", &self.db_create_timeout_secs)
             .field("db_recycle_timeout_secs", &self.db_recycle_timeout_secs)
@@ -182,6 +193,11 @@ impl Settings {
             keys_dir: l.get("keys_dir").unwrap_or_default(),
             signing_kid: l.get("signing_kid"),
             db_pool_size: l.get("db.pool_size").unwrap_or_default(),
+            db_admin_pool_size: l.get("db.admin_pool_size").unwrap_or_default(),
+            rate_per_address: l.get("api.rate_per_address").unwrap_or_default(),
+            rate_burst_per_address: l.get("api.rate_burst_per_address").unwrap_or_default(),
+            rate_per_client: l.get("api.rate_per_client").unwrap_or_default(),
+            rate_burst_per_client: l.get("api.rate_burst_per_client").unwrap_or_default(),
             db_wait_timeout_secs: l.get("db.wait_timeout_secs").unwrap_or_default(),
             db_create_timeout_secs: l.get("db.create_timeout_secs").unwrap_or_default(),
             db_recycle_timeout_secs: l.get("db.recycle_timeout_secs").unwrap_or_default(),
@@ -220,6 +236,7 @@ impl Settings {
         }
         for (path, value) in [
             ("db.pool_size", self.db_pool_size as u64),
+            ("db.admin_pool_size", self.db_admin_pool_size as u64),
             ("db.wait_timeout_secs", self.db_wait_timeout_secs),
             ("db.create_timeout_secs", self.db_create_timeout_secs),
             ("db.recycle_timeout_secs", self.db_recycle_timeout_secs),
@@ -237,8 +254,13 @@ impl Settings {
 
     /// The pool's size and timeouts.
     pub fn pool_options(&self) -> dms_db::pool::PoolOptions {
+        self.pool_options_of(self.db_pool_size)
+    }
+
+    /// The pool's timeouts with another size (each listener has a pool of its own).
+    pub fn pool_options_of(&self, max_size: usize) -> dms_db::pool::PoolOptions {
         dms_db::pool::PoolOptions {
-            max_size: self.db_pool_size,
+            max_size,
             wait_timeout: Duration::from_secs(self.db_wait_timeout_secs),
             create_timeout: Duration::from_secs(self.db_create_timeout_secs),
             recycle_timeout: Duration::from_secs(self.db_recycle_timeout_secs),

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod config;
 pub mod extract;
 pub mod intake;
+pub mod limits;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -9,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -57,6 +57,28 @@ pub struct Wrap {
     pub metrics: Metrics,
     /// Echo the Трембіта query id headers (the Трембіта listener).
     pub echo_transport: bool,
+    /// The per-address limit, where it applies.
+    pub limits: Option<std::sync::Arc<crate::limits::Limits>>,
+    /// The listener's channel, for the audit row of a refusal.
+    pub channel: &'static str,
+}
+
+/// Over the per-address limit: the refusal (audited, bounded) and the seconds to wait.
+async fn over_address_limit(wrap: &Wrap, req: &ServiceRequest) -> Option<u64> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let secs = wrap.limits.as_ref()?.check_address(peer).err()?;
+    if let Some(state) = req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+        let attempt = dms_service::auth::Attempt {
+            channel: wrap.channel,
+            request_id: Some(request_id(req.request())),
+            path: req.path(),
+            source: peer.map(|p| p.to_string()),
+        };
+        if let Err(e) = dms_service::auth::rate_limited(&state.services, &attempt, None).await {
+            tracing::warn!(error.message = %e, "a rate-limit refusal could not be audited");
+        }
+    }
+    Some(secs)
 }
 
 pub async fn around(
@@ -84,7 +106,17 @@ pub async fn around(
             .and_then(|v| v.to_str().ok()),
     );
     async move {
-        let mut res = problem::UKRAINIAN.scope(uk, next.call(req)).await?;
+        let mut res = match over_address_limit(&wrap, &req).await {
+            Some(secs) => {
+                let refusal = problem::UKRAINIAN
+                    .sync_scope(uk, || problem::ApiError::RateLimited(secs).error_response());
+                req.into_response(refusal).map_into_right_body()
+            }
+            None => problem::UKRAINIAN
+                .scope(uk, next.call(req))
+                .await?
+                .map_into_left_body(),
+        };
         let route = res
             .request()
             .match_pattern()

@@ -48,7 +48,7 @@ pub enum ApiError {
     Forbidden,
     #[error("registration actions are banned in this territory on this date")]
     TerritoryRestricted(String),
-    #[error("the request has already been answered; an answer is final")]
+    #[error("the request has already been answered and the time to correct the answer has passed")]
     AlreadyAnswered,
     #[error("no such resource")]
     NotFound,
@@ -57,6 +57,9 @@ pub enum ApiError {
     MethodNotAllowed(&'static str),
     #[error("the service cannot confirm actions right now; nothing was stored")]
     Unavailable(&'static str),
+    /// Carries the seconds to wait (`Retry-After`).
+    #[error("too many requests from this client or address; nothing was done")]
+    RateLimited(u64),
     #[error("internal error")]
     Internal,
 }
@@ -96,6 +99,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::Internal => "internal_error",
         }
     }
@@ -123,11 +127,16 @@ impl ApiError {
             ApiError::TerritoryRestricted(_) => {
                 "реєстраційні дії на цій території в цю дату заборонено"
             }
-            ApiError::AlreadyAnswered => "на запит уже надано відповідь; відповідь остаточна",
+            ApiError::AlreadyAnswered => {
+                "на запит уже надано відповідь, і час на її виправлення минув"
+            }
             ApiError::NotFound => "ресурс не знайдено",
             ApiError::MethodNotAllowed(_) => "цей ресурс не підтримує цей метод",
             ApiError::Unavailable(_) => {
                 "сервіс тимчасово не може підтверджувати дії; нічого не збережено"
+            }
+            ApiError::RateLimited(_) => {
+                "забагато запитів від цього клієнта або адреси; нічого не виконано"
             }
             ApiError::Internal => "внутрішня помилка",
         }
@@ -153,6 +162,14 @@ impl ApiError {
                 vec![],
             ),
             ApiError::Unavailable(why) => (Some(format!("{why}; retry with the same external_id")), vec![]),
+            ApiError::RateLimited(secs) if uk => (
+                Some(format!("Повторіть запит через {secs} с (Retry-After)."))
+                , vec![],
+            ),
+            ApiError::RateLimited(secs) => (
+                Some(format!("Retry after {secs} s (Retry-After); a retried submission keeps its external_id.")),
+                vec![],
+            ),
             _ => (None, vec![]),
         };
         Problem {
@@ -187,6 +204,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -197,6 +215,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+            }
+            ApiError::RateLimited(secs) => {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             ApiError::Unauthenticated => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
@@ -247,6 +268,7 @@ impl From<dms_service::auth::Refusal> for ApiError {
             R::Unknown => ApiError::Unauthenticated,
             R::Suspended => ApiError::BodySuspended,
             R::Forbidden => ApiError::Forbidden,
+            R::RateLimited(secs) => ApiError::RateLimited(secs),
             R::Service(e) => e.into(),
         }
     }

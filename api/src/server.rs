@@ -32,9 +32,18 @@ fn bind(
     workers: Option<usize>,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
     let server = HttpServer::new(move || {
+        let trembita = listener == Listener::Community(ChannelMode::Trembita);
         let wrap = Wrap {
             metrics: state.metrics.clone(),
-            echo_transport: listener == Listener::Community(ChannelMode::Trembita),
+            echo_transport: trembita,
+            // The Трембіта listener's one peer is the security server, which carries every
+            // community's traffic: there the limit is per client only.
+            limits: (!trembita).then(|| state.limits.clone()),
+            channel: match listener {
+                Listener::Community(mode) => mode.as_str(),
+                Listener::Admin => "admin",
+                Listener::Operations => "operations",
+            },
         };
         let mode = match listener {
             Listener::Community(mode) => mode,
@@ -90,6 +99,46 @@ impl Running {
     }
 }
 
+/// Every listener's own state: the same services on a pool of the listener's own.
+struct States {
+    services: dms_service::Services,
+    metrics: crate::metrics::Metrics,
+    openapi: Vec<u8>,
+    limits: std::sync::Arc<crate::limits::Limits>,
+}
+
+impl States {
+    fn with_pool(&self, settings: &Settings, size: usize) -> anyhow::Result<Data<AppState>> {
+        let pool =
+            dms_db::pool::connect_with(&settings.database_url, settings.pool_options_of(size))?;
+        Ok(Data::new(AppState {
+            services: self.services.on_pool(pool),
+            metrics: self.metrics.clone(),
+            openapi: self.openapi.clone(),
+            body_timeout: std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
+            metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+            limits: self.limits.clone(),
+        }))
+    }
+}
+
+/// Connections of the operations listener's pool (health checks).
+const OPS_POOL_SIZE: usize = 2;
+
+/// Every 15 s: write the counted repeats of refusals, forget idle rate-limit keys.
+fn spawn_housekeeping(state: Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            state.limits.forget_idle();
+            if let Err(e) = dms_service::refusals::flush(&state.services).await {
+                tracing::warn!(error.message = %e, "refusal counts not written yet; will retry");
+            }
+        }
+    });
+}
+
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
@@ -102,36 +151,52 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     if let Err(e) = services.codifier().await {
         tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
     }
-    let state = Data::new(AppState {
+    let shared = States {
         services,
         metrics: crate::metrics::Metrics::new()?,
         openapi: crate::openapi::document_text().into_bytes(),
+        limits: std::sync::Arc::new(crate::limits::Limits::from_settings(settings)),
+    };
+    let state = Data::new(AppState {
+        services: shared.services.on_pool(shared.services.pool.clone()),
+        metrics: shared.metrics.clone(),
+        openapi: shared.openapi.clone(),
         body_timeout: std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
         metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+        limits: shared.limits.clone(),
     });
+    spawn_housekeeping(state.clone());
     let mut servers = Vec::new();
     let (server, addr) = bind(
-        state.clone(),
+        state,
         Listener::Community(ChannelMode::Token),
         &settings.listen,
         settings.workers,
     )?;
     servers.push(server);
-    let mut optional =
-        |listen: &Option<String>, listener: Listener| -> anyhow::Result<Option<SocketAddr>> {
-            let Some(listen) = listen else {
-                return Ok(None);
-            };
-            let (server, addr) = bind(state.clone(), listener, listen, settings.workers)?;
-            servers.push(server);
-            Ok(Some(addr))
+    let mut optional = |listen: &Option<String>,
+                        listener: Listener,
+                        pool_size: usize|
+     -> anyhow::Result<Option<SocketAddr>> {
+        let Some(listen) = listen else {
+            return Ok(None);
         };
+        let state = shared.with_pool(settings, pool_size)?;
+        let (server, addr) = bind(state, listener, listen, settings.workers)?;
+        servers.push(server);
+        Ok(Some(addr))
+    };
     let trembita_addr = optional(
         &settings.trembita_listen,
         Listener::Community(ChannelMode::Trembita),
+        settings.db_pool_size,
     )?;
-    let admin_addr = optional(&settings.admin_listen, Listener::Admin)?;
-    let ops_addr = optional(&settings.ops_listen, Listener::Operations)?;
+    let admin_addr = optional(
+        &settings.admin_listen,
+        Listener::Admin,
+        settings.db_admin_pool_size,
+    )?;
+    let ops_addr = optional(&settings.ops_listen, Listener::Operations, OPS_POOL_SIZE)?;
     let handles = servers.iter().map(|s| s.handle()).collect();
     tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
     Ok(Running {

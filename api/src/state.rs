@@ -13,6 +13,8 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// When set, `/metrics` on the operations listener asks for this bearer token.
     pub metrics_token: Option<String>,
+    /// Rate limits, shared by every listener.
+    pub limits: std::sync::Arc<crate::limits::Limits>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -113,6 +113,12 @@ pub const KEYS: &[Key] = &[
         "Database connections in the API's pool",
     ),
     key(
+        "db.admin_pool_size",
+        "DMS_DB_ADMIN_POOL_SIZE",
+        "4",
+        "Database connections of the staff listener's own pool (the operations listener has 2 of its own; each community listener has db.pool_size)",
+    ),
+    key(
         "db.wait_timeout_secs",
         "DMS_DB_WAIT_TIMEOUT_SECS",
         "5",
@@ -174,6 +180,30 @@ pub const KEYS: &[Key] = &[
         "DMS_BODY_TIMEOUT_SECS",
         "20",
         "Seconds a client has to send a whole request body (then 408)",
+    ),
+    key(
+        "api.rate_per_address",
+        "DMS_RATE_PER_ADDRESS",
+        "50",
+        "Requests per second one peer address may make, sustained (0: no limit; not applied on the Трембіта listener, whose only peer is the security server); more gets 429",
+    ),
+    key(
+        "api.rate_burst_per_address",
+        "DMS_RATE_BURST_PER_ADDRESS",
+        "100",
+        "Requests one peer address may make at once before api.rate_per_address applies",
+    ),
+    key(
+        "api.rate_per_client",
+        "DMS_RATE_PER_CLIENT",
+        "100",
+        "Requests per second one authenticated client (registration body, staff member) may make, sustained (0: no limit); more gets 429",
+    ),
+    key(
+        "api.rate_burst_per_client",
+        "DMS_RATE_BURST_PER_CLIENT",
+        "200",
+        "Requests one authenticated client may make at once before api.rate_per_client applies",
     ),
     key(
         "feeder.outbox",

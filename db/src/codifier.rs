@@ -83,6 +83,20 @@ impl Codifier {
         self.ancestors(code).iter().any(|a| a == territory)
     }
 
+    /// Every hromada (category `H`, or a city of special status `K`) lying within `territory`, sorted.
+    pub fn hromadas_within(&self, territory: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(code, e)| {
+                matches!(e.category, 'H' | 'K') && self.lies_within(code, territory)
+            })
+            .map(|(code, _)| code.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -4,7 +4,7 @@
 use crate::{DbError, PgConn};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -40,6 +40,11 @@ pub struct Request {
     pub answer: Option<serde_json::Value>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub answered_at: Option<DateTime<Utc>>,
+    /// The first answer, when it was later corrected (`answer` is then the latest correction).
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub first_answer: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub corrected_at: Option<DateTime<Utc>>,
 }
 
 impl Request {
@@ -56,7 +61,15 @@ impl Request {
 const REQUEST_COLUMNS: &str =
     "r.id, r.registration_body_id, b.edrpou AS registration_body_edrpou, \
      b.hromada_katottg AS registration_body_hromada, r.unit, r.person, r.question, r.details, \
-     r.created_at, r.delivered_at, r.due_date, r.answer, r.answered_at";
+     r.created_at, r.delivered_at, r.due_date, coalesce(c.answer, r.answer) AS answer, \
+     r.answered_at, CASE WHEN c.answer IS NULL THEN NULL ELSE r.answer END AS first_answer, \
+     c.corrected_at";
+
+/// The request, its body and its latest correction, if any.
+const REQUEST_FROM: &str = "verification_requests r \
+     JOIN registration_bodies b ON b.id = r.registration_body_id \
+     LEFT JOIN LATERAL (SELECT answer, corrected_at FROM verification_answer_corrections \
+       WHERE request_id = r.id ORDER BY id DESC LIMIT 1) c ON true";
 
 pub async fn create_request(
     conn: &mut PgConn,
@@ -87,8 +100,7 @@ pub async fn create_request(
 
 pub async fn request(conn: &mut PgConn, id: Uuid) -> Result<Option<Request>, DbError> {
     Ok(diesel::sql_query(format!(
-        "SELECT {REQUEST_COLUMNS} FROM verification_requests r \
-         JOIN registration_bodies b ON b.id = r.registration_body_id WHERE r.id = $1"
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM} WHERE r.id = $1"
     ))
     .bind::<SqlUuid, _>(id)
     .get_result(conn)
@@ -103,13 +115,34 @@ struct Id {
     id: Uuid,
 }
 
+/// One page of a listing: the requests after `after` (in the listing's order), at most `limit`,
+/// of the requests in `state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<Uuid>,
+    pub limit: i64,
+    /// `all`, `answered`, `unanswered` (open and overdue), `open` or `overdue`, as of `today`.
+    pub state: &'static str,
+    pub today: NaiveDate,
+}
+
+/// The condition a page's `state` puts on a request (`$3` = state, `$4` = today).
+const STATE_MATCHES: &str = "CASE $3 \
+       WHEN 'all' THEN true \
+       WHEN 'answered' THEN r.answer IS NOT NULL \
+       WHEN 'unanswered' THEN r.answer IS NULL \
+       WHEN 'overdue' THEN r.answer IS NULL AND r.due_date < $4 \
+       WHEN 'open' THEN r.answer IS NULL AND (r.due_date IS NULL OR r.due_date >= $4) \
+       ELSE false END";
+
 /// The community register lists its requests: the first listing is the receipt of every request
-/// not delivered before, which fixes its due date. Returns the ids received now, and every
-/// request of the body.
+/// not delivered before, which fixes its due date. Returns the ids received now (all of them,
+/// whatever the page shows), and one page of the body's requests, oldest first.
 pub async fn deliver_and_list(
     conn: &mut PgConn,
     body_id: Uuid,
     due_if_new: NaiveDate,
+    page: Page,
 ) -> Result<(Vec<Uuid>, Vec<Request>), DbError> {
     let received: Vec<Id> = diesel::sql_query(
         "UPDATE verification_requests SET delivered_at = now(), due_date = $2 \
@@ -120,28 +153,41 @@ pub async fn deliver_and_list(
     .load(conn)
     .await?;
     let received = received.into_iter().map(|r| r.id).collect();
-    let all = diesel::sql_query(format!(
-        "SELECT {REQUEST_COLUMNS} FROM verification_requests r \
-         JOIN registration_bodies b ON b.id = r.registration_body_id \
-         WHERE r.registration_body_id = $1 ORDER BY r.created_at"
+    let listed = diesel::sql_query(format!(
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM} \
+         WHERE r.registration_body_id = $1 AND ($2::uuid IS NULL OR r.id > $2) \
+           AND {STATE_MATCHES} ORDER BY r.id LIMIT $5"
     ))
     .bind::<SqlUuid, _>(body_id)
+    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .bind::<Text, _>(page.state)
+    .bind::<Date, _>(page.today)
+    .bind::<BigInt, _>(page.limit)
     .load(conn)
     .await?;
-    Ok((received, all))
+    Ok((received, listed))
 }
 
-/// Every request, newest first (filtered by the caller for territory and state).
+/// One page of every request, newest first: to one registration body when `body_edrpou` is
+/// given, and only to bodies of the given hromadas when `hromadas` is given.
 pub async fn all_requests(
     conn: &mut PgConn,
     body_edrpou: Option<&str>,
+    hromadas: Option<&[String]>,
+    page: Page,
 ) -> Result<Vec<Request>, DbError> {
     Ok(diesel::sql_query(format!(
-        "SELECT {REQUEST_COLUMNS} FROM verification_requests r \
-         JOIN registration_bodies b ON b.id = r.registration_body_id \
-         WHERE ($1::text IS NULL OR b.edrpou = $1) ORDER BY r.created_at DESC"
+        "SELECT {REQUEST_COLUMNS} FROM {REQUEST_FROM} \
+         WHERE ($1::text IS NULL OR b.edrpou = $1) AND ($2::uuid IS NULL OR r.id < $2) \
+           AND {STATE_MATCHES} AND ($6::text[] IS NULL OR b.hromada_katottg = ANY($6)) \
+         ORDER BY r.id DESC LIMIT $5"
     ))
     .bind::<Nullable<Text>, _>(body_edrpou)
+    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .bind::<Text, _>(page.state)
+    .bind::<Date, _>(page.today)
+    .bind::<BigInt, _>(page.limit)
+    .bind::<Nullable<Array<Text>>, _>(hromadas)
     .load(conn)
     .await?)
 }
@@ -191,4 +237,29 @@ pub async fn mark_overdue(conn: &mut PgConn, today_kyiv: NaiveDate) -> Result<us
     .bind::<Date, _>(today_kyiv)
     .execute(conn)
     .await?)
+}
+
+/// Append a correction to an answered request of this body. The first answer and its time stay.
+pub async fn correct_answer(
+    conn: &mut PgConn,
+    id: Uuid,
+    answer: &serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::sql_query(
+        "INSERT INTO verification_answer_corrections (request_id, answer) VALUES ($1, $2)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Jsonb, _>(answer)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The request, locked against a concurrent answer or correction.
+pub async fn request_for_update(conn: &mut PgConn, id: Uuid) -> Result<Option<Request>, DbError> {
+    diesel::sql_query("SELECT id FROM verification_requests WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(id)
+        .execute(conn)
+        .await?;
+    request(conn, id).await
 }

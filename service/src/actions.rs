@@ -27,7 +27,7 @@ fn now_micros() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
-fn address_error(p: AddressProblem) -> FieldError {
+pub(crate) fn address_error(p: AddressProblem) -> FieldError {
     let (code, message) = match p {
         AddressProblem::Unknown => (
             FieldCode::KatottgUnknown,

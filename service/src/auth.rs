@@ -18,6 +18,9 @@ pub enum Refusal {
     Suspended,
     #[error("this role may not do this")]
     Forbidden,
+    /// Carries the seconds to wait.
+    #[error("too many requests")]
+    RateLimited(u64),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -35,13 +38,70 @@ pub struct Attempt<'a> {
     pub channel: &'a str,
     pub request_id: Option<String>,
     pub path: &'a str,
+    /// The peer's address.
+    pub source: Option<String>,
 }
 
 fn presented(kind: CredentialKind, lookup: Option<&str>) -> Option<String> {
     lookup.map(|l| match kind {
         CredentialKind::Token => format!("sha256:{}", &l[..12.min(l.len())]),
-        CredentialKind::Trembita => l.to_owned(),
+        CredentialKind::Trembita => crate::refusals::truncated(l),
     })
+}
+
+/// Audit a refusal: in full when it is the first of its kind from this source this minute,
+/// else only counted (see [`crate::refusals`]). What the caller chose (path, presented
+/// credential) is cut to a bounded length.
+pub async fn record_refusal(
+    services: &Services,
+    conn: Option<&mut dms_db::Conn>,
+    attempt: &Attempt<'_>,
+    mut event: AuditEvent,
+) -> Result<(), ServiceError> {
+    let source = attempt.source.as_deref().unwrap_or("unknown");
+    // An authenticated caller (suspended, forbidden, too fast) is counted under its own id as
+    // well; what an unauthenticated caller presents never makes a key of its own.
+    let key = match &event.actor_id {
+        Some(id) => format!("{source} {}:{id}", event.actor_kind),
+        None => source.to_owned(),
+    };
+    if !services.refusals.admit(attempt.channel, &key, &event.event) {
+        return Ok(());
+    }
+    if let Some(map) = event.details.as_object_mut() {
+        map.insert(
+            "path".into(),
+            crate::refusals::truncated(attempt.path).into(),
+        );
+        map.insert("source".into(), source.into());
+    }
+    match conn {
+        Some(conn) => dms_db::audit::record(conn, &event).await?,
+        None => {
+            let mut conn = services.conn().await?;
+            dms_db::audit::record(&mut conn, &event).await?
+        }
+    }
+    Ok(())
+}
+
+/// Audit that a caller was refused for sending too fast (`actor_kind` and `actor_id` name the
+/// authenticated caller, when there is one).
+pub async fn rate_limited(
+    services: &Services,
+    attempt: &Attempt<'_>,
+    actor: Option<(&str, String)>,
+) -> Result<(), ServiceError> {
+    let event = AuditEvent {
+        actor_kind: actor.as_ref().map_or("client", |a| a.0).into(),
+        actor_id: actor.map(|a| a.1),
+        channel: attempt.channel.into(),
+        event: "auth.rate_limited".into(),
+        target: None,
+        request_id: attempt.request_id.clone(),
+        details: serde_json::json!({}),
+    };
+    record_refusal(services, None, attempt, event).await
 }
 
 /// The active registration body holding this credential: a bearer token (`kind` token, the
@@ -75,10 +135,9 @@ pub async fn registration_body(
         request_id: attempt.request_id.clone(),
         details: serde_json::json!({
             "presented": presented(kind, lookup.as_deref()),
-            "path": attempt.path,
         }),
     };
-    dms_db::audit::record(&mut conn, &event).await?;
+    record_refusal(services, Some(&mut conn), attempt, event).await?;
     Err(refusal)
 }
 
@@ -108,11 +167,10 @@ pub async fn staff_member(
         target: None,
         request_id: attempt.request_id.clone(),
         details: serde_json::json!({
-            "path": attempt.path,
             "role": found.as_ref().map(|s| s.role.as_str()),
             "presented": presented(CredentialKind::Token, lookup.as_deref()),
         }),
     };
-    dms_db::audit::record(&mut conn, &event).await?;
+    record_refusal(services, Some(&mut conn), attempt, event).await?;
     Err(refusal)
 }

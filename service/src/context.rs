@@ -11,13 +11,15 @@ use std::sync::{Arc, RwLock};
 pub struct Services {
     pub pool: Pool,
     /// `registration-action.v1`.
-    pub contract: Contract,
+    pub contract: Arc<Contract>,
     /// `verification-request.v1`.
-    pub request_contract: Contract,
+    pub request_contract: Arc<Contract>,
     /// `verification-answer.v1`.
-    pub answer_contract: Contract,
+    pub answer_contract: Arc<Contract>,
     pub keys: KeyRing,
-    codifier: RwLock<Option<Arc<Codifier>>>,
+    /// Refusals of callers, counted so that their audit rows stay bounded.
+    pub refusals: Arc<crate::refusals::Refusals>,
+    codifier: Arc<RwLock<Option<Arc<Codifier>>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -32,12 +34,27 @@ impl Services {
     pub fn new(pool: Pool, keys: KeyRing) -> Result<Self, dms_schemas::contract::SchemaLoadError> {
         Ok(Services {
             pool,
-            contract: Contract::registration_action_v1()?,
-            request_contract: Contract::verification_request_v1()?,
-            answer_contract: Contract::verification_answer_v1()?,
+            contract: Arc::new(Contract::registration_action_v1()?),
+            request_contract: Arc::new(Contract::verification_request_v1()?),
+            answer_contract: Arc::new(Contract::verification_answer_v1()?),
             keys,
-            codifier: RwLock::new(None),
+            refusals: Arc::new(crate::refusals::Refusals::default()),
+            codifier: Arc::new(RwLock::new(None)),
         })
+    }
+
+    /// The same context on another pool (each listener has its own, so that a flood on one
+    /// cannot take the connections the others need); everything else is shared.
+    pub fn on_pool(&self, pool: Pool) -> Services {
+        Services {
+            pool,
+            contract: self.contract.clone(),
+            request_contract: self.request_contract.clone(),
+            answer_contract: self.answer_contract.clone(),
+            keys: self.keys.clone(),
+            refusals: self.refusals.clone(),
+            codifier: self.codifier.clone(),
+        }
     }
 
     /// A pooled connection; an exhausted or unreachable pool is `Unavailable`.

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod jobs;
 pub mod notices;
 pub mod receipt;
+pub mod refusals;
 pub mod register_entries;
 pub mod reports;
 pub mod restrictions;

@@ -44,7 +44,65 @@ impl RequestFilter {
             RequestFilter::All => true,
         }
     }
+
+    /// The filter as the listing query takes it.
+    fn as_sql(self) -> &'static str {
+        match self {
+            RequestFilter::Unanswered => "unanswered",
+            RequestFilter::Only(RequestState::Open) => "open",
+            RequestFilter::Only(RequestState::Overdue) => "overdue",
+            RequestFilter::Only(RequestState::Answered) => "answered",
+            RequestFilter::All => "all",
+        }
+    }
 }
+
+/// Which page of a listing: after the request `after` (in the listing's order), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+impl Paging {
+    /// The most a page holds; the default when no limit is asked for.
+    pub const MAX: i64 = 500;
+    pub const DEFAULT: i64 = 100;
+
+    /// Check a listing's `after` and `limit` query parameters.
+    pub fn parse(after: Option<&str>, limit: Option<i64>) -> Result<Paging, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let after = match after.map(Uuid::parse_str) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(_)) => {
+                errors.push(FieldError::new(
+                    "/after",
+                    FieldCode::Format,
+                    "must be the id of the last request of the previous page",
+                ));
+                None
+            }
+        };
+        let limit = limit.unwrap_or(Self::DEFAULT);
+        if !(1..=Self::MAX).contains(&limit) {
+            errors.push(FieldError::new(
+                "/limit",
+                FieldCode::Range,
+                "must be between 1 and 500",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Paging { after, limit })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// How long after its first answer a registration body may correct it. The first answer (and
+/// its time, which is what the deadline counts) is kept; each correction is added beside it.
+pub const ANSWER_CORRECTION_WINDOW_HOURS: i64 = 24;
 
 /// A listing's answer: the requests and the Kyiv day their state was derived for.
 #[derive(Debug, Clone)]
@@ -66,16 +124,19 @@ pub async fn list_for_body(
     services: &Services,
     actor: &Actor,
     filter: RequestFilter,
+    paging: Paging,
 ) -> Result<Listed, ServiceError> {
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
         let (today, due) = due_if_received_now(tx).await?;
-        let (received, all) = requests::deliver_and_list(tx, body.id, due).await?;
-        let requests: Vec<Request> = all
-            .into_iter()
-            .filter(|r| filter.keeps(r.state(today)))
-            .collect();
+        let page = requests::Page {
+            after: paging.after,
+            limit: paging.limit,
+            state: filter.as_sql(),
+            today,
+        };
+        let (received, requests) = requests::deliver_and_list(tx, body.id, due, page).await?;
         // Receipt starts a deadline, so it is audited even for requests this filter hides.
         if !requests.is_empty() || !received.is_empty() {
             let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
@@ -91,33 +152,122 @@ pub async fn list_for_body(
     .await
 }
 
-/// Answer a request (a `verification-answer.v1` document). Final: a second answer is refused.
+/// What answering did: the first answer, a correction within the window, or a retry of the
+/// answer already in force (nothing stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    First,
+    Corrected,
+    Unchanged,
+}
+
+/// The checks JSON Schema cannot make, all at once: the address by the same rules as an
+/// action's (a settlement or city district of the body's own hromada, in the codifier), and a
+/// `registered_since` that is not in the future and only where an address is confirmed or given.
+fn check_answer(
+    doc: &serde_json::Value,
+    hromada: &str,
+    codifier: &dms_db::codifier::Codifier,
+    today: NaiveDate,
+) -> Result<(), ServiceError> {
+    let mut errors = Vec::new();
+    if let Some(code) = doc.pointer("/address/katottg").and_then(|v| v.as_str()) {
+        match dms_schemas::Katottg::parse(code) {
+            Ok(k) => {
+                if let Err(p) = codifier.check_address(&k, hromada) {
+                    errors.push(crate::actions::address_error(p));
+                }
+            }
+            Err(e) => errors.push(FieldError::new(
+                "/address/katottg",
+                e.field_code(),
+                format!("КАТОТТГ: {e}"),
+            )),
+        }
+    }
+    if let Some(since) = doc.get("registered_since").and_then(|v| v.as_str()) {
+        if doc["result"] == "not_registered" {
+            errors.push(FieldError::new(
+                "/registered_since",
+                FieldCode::NotAllowed,
+                "is given only when the address is confirmed or named",
+            ));
+        }
+        match NaiveDate::parse_from_str(since, "%Y-%m-%d") {
+            Ok(d) if d > today => errors.push(FieldError::new(
+                "/registered_since",
+                FieldCode::InFuture,
+                "is after today (Kyiv time)",
+            )),
+            Ok(_) => {}
+            Err(_) => errors.push(FieldError::new(
+                "/registered_since",
+                FieldCode::ImpossibleDate,
+                "is not a calendar date",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::ValidationFailed(errors))
+    }
+}
+
+/// Answer a request (a `verification-answer.v1` document). The first answer fixes the time the
+/// deadline counts; within [`ANSWER_CORRECTION_WINDOW_HOURS`] of it the body may correct it (the
+/// first answer is kept beside the correction); after that a different answer is refused. The
+/// same answer sent again is a retry and changes nothing.
 pub async fn answer(
     services: &Services,
     actor: &Actor,
     id: Uuid,
     bytes: &[u8],
-) -> Result<(NaiveDate, Request), ServiceError> {
+) -> Result<(NaiveDate, Request, Answered), ServiceError> {
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let doc = crate::intake::contract_document(&services.answer_contract, bytes)?;
+    let codifier = services.codifier().await?;
+    check_answer(
+        &doc,
+        &body.hromada_katottg,
+        &codifier,
+        kyiv_date(chrono::Utc::now()),
+    )?;
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
         let (today, due) = due_if_received_now(tx).await?;
-        match requests::answer(tx, id, body.id, &doc, due).await? {
-            AnswerOutcome::Answered => {}
-            AnswerOutcome::AlreadyAnswered => return Err(ServiceError::AlreadyAnswered),
-            AnswerOutcome::NotFound => return Err(ServiceError::NotFound),
-        }
-        let event = actor.audit(
-            "verification_request.answer",
-            Some(id.to_string()),
-            serde_json::json!({}),
-        );
-        dms_db::audit::record(tx, &event).await?;
+        let current = requests::request_for_update(tx, id)
+            .await?
+            .filter(|r| r.registration_body_id == body.id)
+            .ok_or(ServiceError::NotFound)?;
+        let outcome = match (&current.answer, current.answered_at) {
+            (Some(previous), _) if *previous == doc => Answered::Unchanged,
+            (Some(_), Some(at))
+                if chrono::Utc::now() - at
+                    <= chrono::Duration::hours(ANSWER_CORRECTION_WINDOW_HOURS) =>
+            {
+                requests::correct_answer(tx, id, &doc).await?;
+                Answered::Corrected
+            }
+            (Some(_), _) => return Err(ServiceError::AlreadyAnswered),
+            (None, _) => match requests::answer(tx, id, body.id, &doc, due).await? {
+                AnswerOutcome::Answered => Answered::First,
+                AnswerOutcome::AlreadyAnswered => return Err(ServiceError::AlreadyAnswered),
+                AnswerOutcome::NotFound => return Err(ServiceError::NotFound),
+            },
+        };
+        let event = match outcome {
+            Answered::First => "verification_request.answer",
+            Answered::Corrected => "verification_request.answer_corrected",
+            Answered::Unchanged => "verification_request.answer_repeated",
+        };
         let r = requests::request(tx, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        Ok((today, r))
+        // The answer names the person's address: its reading back is audited like its writing.
+        let details = serde_json::json!({"result": doc["result"]});
+        dms_db::audit::record(tx, &actor.audit(event, Some(id.to_string()), details)).await?;
+        Ok((today, r, outcome))
     })
     .await
 }
@@ -185,21 +335,30 @@ pub async fn list_for_staff(
     actor: &Actor,
     filter: RequestFilter,
     registration_body: Option<&Edrpou>,
+    paging: Paging,
 ) -> Result<Listed, ServiceError> {
     let who = actor.require_staff(&[StaffRole::Officer, StaffRole::Supervisor])?;
     let today = kyiv_date(chrono::Utc::now());
-    let codifier = services.codifier().await?;
+    // Officers see requests to bodies inside their territory; supervisors see all.
+    let hromadas = match (who.role, who.territory.as_deref()) {
+        (StaffRole::Supervisor, _) => None,
+        (_, Some(t)) => Some(services.codifier().await?.hromadas_within(t)),
+        (_, None) => Some(Vec::new()),
+    };
+    let page = requests::Page {
+        after: paging.after,
+        limit: paging.limit,
+        state: filter.as_sql(),
+        today,
+    };
     let mut conn = services.conn().await?;
-    let all = requests::all_requests(&mut conn, registration_body.map(Edrpou::as_str)).await?;
-    let requests: Vec<Request> = all
-        .into_iter()
-        .filter(|r| match (who.role, who.territory.as_deref()) {
-            (StaffRole::Supervisor, _) => true,
-            (StaffRole::Officer, Some(t)) => codifier.lies_within(&r.registration_body_hromada, t),
-            _ => false,
-        })
-        .filter(|r| filter.keeps(r.state(today)))
-        .collect();
+    let requests = requests::all_requests(
+        &mut conn,
+        registration_body.map(Edrpou::as_str),
+        hromadas.as_deref(),
+        page,
+    )
+    .await?;
     let ids: Vec<String> = requests.iter().map(|r| r.id.to_string()).collect();
     let event = actor.audit(
         "verification_request.list",

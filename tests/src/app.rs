@@ -21,6 +21,14 @@ pub struct AppOptions {
     pub database_url: Option<String>,
     /// The bearer token `/metrics` asks for.
     pub metrics_token: Option<String>,
+    /// Rate limits (per second, burst) per address and per client; default: none, so that
+    /// tests sending many requests are not refused (the limits have tests of their own).
+    pub per_address: Option<(u32, u32)>,
+    pub per_client: Option<(u32, u32)>,
+    /// Connections of each community listener's pool (default 8).
+    pub pool_size: Option<usize>,
+    /// Seconds a request waits for a pooled connection (default 5).
+    pub pool_wait_secs: Option<u64>,
 }
 
 /// The real service on ephemeral ports, a fresh database and provisioned registration bodies.
@@ -82,8 +90,13 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         ops_listen: Some("127.0.0.1:0".into()),
         metrics_token: opts.metrics_token,
         keys_dir: keys_dir.clone(),
-        db_pool_size: 8,
+        db_pool_size: opts.pool_size.unwrap_or(8),
+        db_wait_timeout_secs: opts.pool_wait_secs.unwrap_or(5),
         workers: Some(2),
+        rate_per_address: opts.per_address.map_or(0, |r| r.0),
+        rate_burst_per_address: opts.per_address.map_or(0, |r| r.1),
+        rate_per_client: opts.per_client.map_or(0, |r| r.0),
+        rate_burst_per_client: opts.per_client.map_or(0, |r| r.1),
         ..dms_api::Settings::new(service_url)
     };
     let running = dms_api::start(&settings).await.expect("start the service");

@@ -81,8 +81,14 @@ impl FromRequest for Caller {
                 channel: mode.as_str(),
                 request_id: Some(request_id.clone()),
                 path: req.path(),
+                source: req.peer_addr().map(|a| a.ip().to_string()),
             };
             let body = auth::registration_body(&state.services, kind, credential, &attempt).await?;
+            if let Err(secs) = state.limits.check_client(&format!("body:{}", body.id)) {
+                let who = Some(("client", body.id.to_string()));
+                auth::rate_limited(&state.services, &attempt, who).await?;
+                return Err(ApiError::RateLimited(secs));
+            }
             Ok(Caller(Actor::body(body, transport, request_id)))
         })
     }

@@ -61,8 +61,14 @@ impl<R: Roles> FromRequest for StaffMember<R> {
                 channel: "admin",
                 request_id: Some(request_id.clone()),
                 path: req.path(),
+                source: req.peer_addr().map(|a| a.ip().to_string()),
             };
             let staff = auth::staff_member(&state.services, token, R::ALLOWED, &attempt).await?;
+            if let Err(secs) = state.limits.check_client(&format!("staff:{}", staff.id)) {
+                let who = Some(("staff", staff.id.to_string()));
+                auth::rate_limited(&state.services, &attempt, who).await?;
+                return Err(ApiError::RateLimited(secs));
+            }
             Ok(StaffMember {
                 actor: Actor::staff(staff, request_id),
                 roles: PhantomData,

@@ -175,7 +175,31 @@ pub fn document() -> Value {
         "/v1/verification-requests/{id}/answer",
     );
     refine::refine(&mut doc);
+    document_rate_limits(&mut doc);
     doc
+}
+
+/// Every operation may be answered `429` (a peer address or a client over its rate limit) with
+/// `Retry-After`.
+fn document_rate_limits(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            op["responses"]["429"] = json!({
+                "description": "Too many requests from this address or client; nothing was done. Retry after Retry-After seconds.",
+                "headers": {"Retry-After": {"required": true, "schema": {"type": "integer", "minimum": 1}}},
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            });
+        }
+    }
 }
 
 /// Put a published JSON Schema (with its `$defs` inlined) in the components as `name` and make

@@ -4,7 +4,7 @@
 use crate::problem::ApiError;
 use dms_db::enums::{Question, RequestState};
 use dms_db::verification_requests::Request;
-use dms_service::verification_requests::RequestFilter;
+use dms_service::verification_requests::{Paging, RequestFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -40,8 +40,16 @@ pub struct VerificationRequestView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub answer: Option<serde_json::Value>,
+    /// When the first answer was given (the deadline counts this one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<String>,
+    /// The first answer, when `answer` is a later correction of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub first_answer: Option<serde_json::Value>,
+    /// When the answer in force was given, when it corrects the first one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_at: Option<String>,
 }
 
 impl VerificationRequestView {
@@ -59,6 +67,8 @@ impl VerificationRequestView {
             state: r.state(today),
             answer: r.answer.clone(),
             answered_at: r.answered_at.map(ts),
+            first_answer: r.first_answer.clone(),
+            corrected_at: r.corrected_at.map(ts),
         }
     }
 
@@ -69,6 +79,33 @@ impl VerificationRequestView {
             .map(|r| Self::of(r, listed.today))
             .collect()
     }
+
+    /// A listing's answer: the page as a JSON array, and when the page is full a `Link` header
+    /// (RFC 8288) to the next one.
+    pub fn page(
+        req: &actix_web::HttpRequest,
+        listed: &dms_service::verification_requests::Listed,
+        paging: Paging,
+    ) -> actix_web::HttpResponse {
+        let mut response = actix_web::HttpResponse::Ok();
+        let full = usize::try_from(paging.limit).is_ok_and(|l| listed.requests.len() >= l);
+        if let (true, Some(last)) = (full, listed.requests.last()) {
+            let kept: Vec<(String, String)> =
+                url::form_urlencoded::parse(req.query_string().as_bytes())
+                    .filter(|(k, _)| k != "after")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(kept)
+                .append_pair("after", &last.id.to_string())
+                .finish();
+            response.insert_header((
+                actix_web::http::header::LINK,
+                format!("<{}?{query}>; rel=\"next\"", req.path()),
+            ));
+        }
+        response.json(Self::all(listed))
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -77,12 +114,20 @@ pub struct StateFilter {
     pub state: Option<String>,
     /// Only requests to this registration body (staff only).
     pub registration_body: Option<String>,
+    /// Continue after this request id (the last one of the previous page; the `Link` header
+    /// of a full page names the next one).
+    pub after: Option<String>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
 }
 
 impl StateFilter {
-    /// The filter and the registration body asked for, or every fault with its pointer.
-    pub fn check(&self) -> Result<(RequestFilter, Option<dms_schemas::Edrpou>), ApiError> {
+    /// The filter, the registration body and the page asked for, or every fault with its pointer.
+    pub fn check(&self) -> Result<(RequestFilter, Option<dms_schemas::Edrpou>, Paging), ApiError> {
         let mut errors = Vec::new();
+        let paging = Paging::parse(self.after.as_deref(), self.limit)
+            .map_err(|e| errors.extend(e))
+            .ok();
         let filter = RequestFilter::parse(self.state.as_deref())
             .map_err(|e| errors.push(e))
             .ok();
@@ -102,8 +147,8 @@ impl StateFilter {
             Some(Ok(b)) => Some(b),
             None => None,
         };
-        match filter {
-            Some(f) if errors.is_empty() => Ok((f, body)),
+        match (filter, paging) {
+            (Some(f), Some(p)) if errors.is_empty() => Ok((f, body, p)),
             _ => Err(ApiError::SchemaViolation(errors)),
         }
     }

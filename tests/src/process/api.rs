@@ -105,6 +105,9 @@ impl ApiProcess {
             .env("DMS_KEYS_DIR", &self.keys_dir)
             .env("DMS_HTTP_WORKERS", "2")
             .env("DMS_BODY_TIMEOUT_SECS", "4")
+            // The fault scenarios drive load from one address and one client.
+            .env("DMS_RATE_PER_ADDRESS", "0")
+            .env("DMS_RATE_PER_CLIENT", "0")
             .env("RUST_LOG", &self.log);
         self.run = Some(Run::spawn(cmd)?);
         self.wait_for("/healthz", Duration::from_secs(20)).await?;

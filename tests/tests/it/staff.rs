@@ -3,7 +3,10 @@
 
 use dms_tests::fixtures::store::seal_audit;
 use dms_tests::process::api::cli;
-use dms_tests::{kyiv_day, person_action, spawn_app, TestApp, KHMELNYTSKYI_EDRPOU, LVIV_EDRPOU};
+use dms_tests::{
+    kyiv_day, person_action, spawn_app, TestApp, KHMELNYTSKYI_CITY, KHMELNYTSKYI_EDRPOU,
+    KYIV_PECHERSKYI, LVIV_EDRPOU,
+};
 use serde_json::{json, Value};
 
 const KHMELNYTSKA_OBLAST: &str = "UA68000000000099709";
@@ -228,6 +231,16 @@ async fn a_request_is_due_three_working_days_after_receipt_and_its_answer_is_fin
         .await;
     assert_eq!(status, 200, "{answered}");
     assert_eq!(answered["state"], "answered");
+    // Past the correction window a different answer is refused.
+    let mut db = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE verification_requests SET answered_at = answered_at - interval '25 hours'",
+        ),
+        &mut db,
+    )
+    .await
+    .unwrap();
     let (status, problem) = app
         .community(&app.token)
         .answer_verification_request(id, json!({"result": "not_registered"}))
@@ -670,4 +683,224 @@ async fn search_is_territorial_and_audited_reports_and_body_management_work() {
             .0,
         204
     );
+}
+
+async fn received_request(app: &TestApp, officer: &str) -> String {
+    use reqwest::Method;
+    let (status, created) = app
+        .admin(Some(officer))
+        .call(
+            Method::POST,
+            "/admin/v1/verification-requests",
+            Some(request_doc(KHMELNYTSKYI_EDRPOU)),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, _) = app.community(&app.token).verification_requests("").await;
+    assert_eq!(status, 200);
+    created["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_answer_is_checked_like_an_address_and_all_its_faults_are_named_at_once() {
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let id = received_request(&app, &s.officer).await;
+    let tomorrow = kyiv_day(1);
+    let cases = [
+        // A district of Kyiv, outside this community; and a date not yet come.
+        (
+            json!({"result": "address_is", "registered_since": tomorrow,
+                   "address": {"katottg": KYIV_PECHERSKYI, "building": "1"}}),
+            vec![
+                ("/address/katottg", "address_outside_hromada"),
+                ("/registered_since", "in_future"),
+            ],
+        ),
+        // Not in the codifier.
+        (
+            json!({"result": "address_is", "address": {"katottg": "UA68040470019999999", "building": "1"}}),
+            vec![("/address/katottg", "katottg_unknown")],
+        ),
+        // The oblast, not a settlement; and a date in 2030.
+        (
+            json!({"result": "address_is", "registered_since": "2030-01-01",
+                   "address": {"katottg": KHMELNYTSKA_OBLAST, "building": "1"}}),
+            vec![
+                ("/address/katottg", "katottg_not_settlement"),
+                ("/registered_since", "in_future"),
+            ],
+        ),
+        // A date of residence for a person who is not registered here.
+        (
+            json!({"result": "not_registered", "registered_since": "2020-01-01"}),
+            vec![("/registered_since", "not_allowed")],
+        ),
+    ];
+    for (answer, expected) in cases {
+        let (status, problem) = app
+            .community(&app.token)
+            .answer_verification_request(&id, answer.clone())
+            .await;
+        assert_eq!(status, 422, "{answer} → {problem}");
+        let mut got: Vec<(String, String)> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["pointer"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<(String, String)> = expected
+            .iter()
+            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{answer}");
+    }
+    // Nothing of that was stored: the request is still open.
+    let (_, open) = app
+        .community(&app.token)
+        .verification_requests("state=open")
+        .await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let good = json!({"result": "address_is", "registered_since": "2020-05-04",
+                      "address": {"katottg": KHMELNYTSKYI_CITY, "street": "вул. Проскурівська",
+                                  "building": "1"}});
+    let (status, answered) = app
+        .community(&app.token)
+        .answer_verification_request(&id, good.clone())
+        .await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["answer"], good);
+}
+
+#[tokio::test]
+async fn an_answer_can_be_corrected_within_the_window_and_the_first_is_kept() {
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let id = received_request(&app, &s.officer).await;
+    let first = json!({"result": "confirmed"});
+    let (status, answered) = app
+        .community(&app.token)
+        .answer_verification_request(&id, first.clone())
+        .await;
+    assert_eq!(status, 200, "{answered}");
+    let answered_at = answered["answered_at"].clone();
+    assert!(answered.get("first_answer").is_none());
+
+    let corrected = json!({"result": "not_registered", "details": "вибув у 2025 році"});
+    let (status, view) = app
+        .community(&app.token)
+        .answer_verification_request(&id, corrected.clone())
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["answer"], corrected);
+    assert_eq!(view["first_answer"], first);
+    assert_eq!(
+        view["answered_at"], answered_at,
+        "the deadline counts the first"
+    );
+    assert!(view["corrected_at"].is_string());
+    // The same correction again is a retry: nothing more is stored.
+    let (status, again) = app
+        .community(&app.token)
+        .answer_verification_request(&id, corrected.clone())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(again["corrected_at"], view["corrected_at"]);
+    assert_eq!(app.count("verification_answer_corrections").await, 1);
+    // Staff see the answer in force and the first one.
+    let (_, listed) = app
+        .admin(Some(&s.officer))
+        .call(
+            reqwest::Method::GET,
+            "/admin/v1/verification-requests?state=answered",
+            None,
+        )
+        .await;
+    assert_eq!(listed[0]["answer"], corrected);
+    assert_eq!(listed[0]["first_answer"], first);
+    assert_eq!(
+        app.count("audit_log WHERE event = 'verification_request.answer_corrected'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn listings_of_requests_are_paged_with_an_enforced_limit() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(received_request(&app, &s.officer).await);
+    }
+    let community = app.listener();
+    let page = |path: String| {
+        community
+            .request(Method::GET, &path)
+            .bearer_auth(&app.token)
+            .send()
+    };
+    let first = page("/v1/verification-requests?state=all&limit=2".into())
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    let got: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, [ids[0].as_str(), ids[1].as_str()], "oldest first");
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.split_once('>'))
+        .map(|(url, rel)| {
+            assert_eq!(rel, "; rel=\"next\"");
+            url.to_owned()
+        })
+        .unwrap();
+    assert!(
+        next.contains("state=all") && next.contains("limit=2"),
+        "{next}"
+    );
+    let second = page(next).await.unwrap();
+    assert!(second.headers().get("link").is_none(), "the last page");
+    let body: Value = second.json().await.unwrap();
+    assert_eq!(body[0]["id"], ids[2].as_str());
+    assert_eq!(body.as_array().unwrap().len(), 1);
+
+    for bad in ["limit=0", "limit=501", "after=nonsense"] {
+        let (status, problem) = app.community(&app.token).verification_requests(bad).await;
+        assert_eq!(status, 422, "{bad}: {problem}");
+    }
+    // Staff: newest first, the same limits.
+    let (status, listed) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::GET,
+            "/admin/v1/verification-requests?state=all&limit=1",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["id"], ids[2].as_str());
+    let (status, _) = app
+        .admin(Some(&s.supervisor))
+        .call(
+            Method::GET,
+            "/admin/v1/verification-requests?limit=100000",
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
 }

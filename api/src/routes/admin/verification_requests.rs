@@ -43,7 +43,8 @@ pub async fn create(
 }
 
 /// Verification requests as staff see them: officers only those to registration bodies inside
-/// their territory; `?state=overdue` lists the overdue ones.
+/// their territory; `?state=overdue` lists the overdue ones. Newest first, paged (`after`,
+/// `limit`; a full page has a `Link: <…>; rel="next"` header).
 #[utoipa::path(get, path = "/admin/v1/verification-requests", tag = "staff",
     params(StateFilter),
     responses(
@@ -57,12 +58,14 @@ pub async fn create(
 pub async fn list_for_staff(
     who: StaffMember<OfficersAndSupervisors>,
     filter: web::Query<StateFilter>,
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, body) = filter.check()?;
+    let (filter, body, paging) = filter.check()?;
     let listed =
-        requests::list_for_staff(&state.services, &who.actor, filter, body.as_ref()).await?;
-    Ok(HttpResponse::Ok().json(VerificationRequestView::all(&listed)))
+        requests::list_for_staff(&state.services, &who.actor, filter, body.as_ref(), paging)
+            .await?;
+    Ok(VerificationRequestView::page(&req, &listed, paging))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

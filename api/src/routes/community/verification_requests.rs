@@ -12,8 +12,9 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
-/// The registration body's verification requests. Listing them is their receipt: the due date
-/// of each newly received request is fixed now.
+/// The registration body's verification requests, oldest first, paged (`after`, `limit`; a full
+/// page has a `Link: <…>; rel="next"` header). Listing is the receipt of every request not
+/// received before (also those this page or filter does not show): its due date is fixed now.
 #[utoipa::path(get, path = "/v1/verification-requests", tag = "verification requests",
     params(StateFilter),
     responses(
@@ -27,12 +28,14 @@ use uuid::Uuid;
 pub async fn list_for_body(
     Caller(actor): Caller,
     filter: web::Query<StateFilter>,
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, _) = filter.check()?;
+    let (filter, _, paging) = filter.check()?;
     let listed =
-        dms_service::verification_requests::list_for_body(&state.services, &actor, filter).await?;
-    Ok(HttpResponse::Ok().json(VerificationRequestView::all(&listed)))
+        dms_service::verification_requests::list_for_body(&state.services, &actor, filter, paging)
+            .await?;
+    Ok(VerificationRequestView::page(&req, &listed, paging))
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,7 +43,10 @@ pub struct IdPath {
     id: String,
 }
 
-/// Answer a verification request (final: a second answer is refused with 409).
+/// Answer a verification request. Within 24 hours of the first answer the registration body may
+/// correct it by answering again (the first answer is kept and shown as `first_answer`; the
+/// deadline counts the first); the same answer sent again is a retry and changes nothing; a
+/// different answer after the window is refused with 409.
 #[utoipa::path(post, path = "/v1/verification-requests/{id}/answer", tag = "verification requests",
     params(("id" = String, Path)),
     request_body(content = Object, content_type = "application/json", description = "A document valid against verification-answer.v1"),
@@ -63,7 +69,7 @@ pub async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.bytes()?;
     let id = Uuid::parse_str(&path.id).map_err(|_| ApiError::NotFound)?;
-    let (today, r) =
+    let (today, r, _) =
         dms_service::verification_requests::answer(&state.services, &actor, id, &body).await?;
     Ok(HttpResponse::Ok().json(VerificationRequestView::of(&r, today)))
 }
