@@ -6,6 +6,10 @@ use chrono::NaiveDate;
 use dms_db::enums::{ReportKind, StaffRole};
 use dms_db::reports::ReportRow;
 use dms_schemas::time::kyiv_date;
+use dms_schemas::{FieldCode, FieldError};
+
+/// The longest period one report covers, in days (so its rows stay bounded).
+pub const MAX_DAYS: i64 = 366;
 
 pub async fn report(
     services: &Services,
@@ -15,6 +19,17 @@ pub async fn report(
     to: NaiveDate,
 ) -> Result<Vec<ReportRow>, ServiceError> {
     actor.require_staff(&[StaffRole::Supervisor, StaffRole::Auditor])?;
+    let mut errors = Vec::new();
+    if to < from {
+        errors.push(FieldError::new("/to", FieldCode::BeforeFrom, "is earlier than /from"));
+    } else if (to - from).num_days() >= MAX_DAYS {
+        errors.push(FieldError::new(
+            "/to",
+            FieldCode::Range,
+            "a report covers at most 366 days",
+        ));
+    }
+    ServiceError::check(errors)?;
     let mut conn = services.conn().await?;
     let today = kyiv_date(chrono::Utc::now());
     let rows = dms_db::reports::report(&mut conn, kind, from, to, today).await?;

@@ -32,6 +32,20 @@ const PARAMETERS: &[(&str, &str, &str, &str)] = &[
         "registration_body",
         EDRPOU,
     ),
+    ("/v1/verification-requests", "get", "after", UUID),
+    ("/admin/v1/verification-requests", "get", "after", UUID),
+    (
+        "/v1/verification-requests",
+        "get",
+        "limit",
+        r#"{"type": "integer", "format": "int64", "minimum": 1, "maximum": 500}"#,
+    ),
+    (
+        "/admin/v1/verification-requests",
+        "get",
+        "limit",
+        r#"{"type": "integer", "format": "int64", "minimum": 1, "maximum": 500}"#,
+    ),
     (
         "/v1/notifications",
         "get",
