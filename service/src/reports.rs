@@ -21,7 +21,11 @@ pub async fn report(
     actor.require_staff(&[StaffRole::Supervisor, StaffRole::Auditor])?;
     let mut errors = Vec::new();
     if to < from {
-        errors.push(FieldError::new("/to", FieldCode::BeforeFrom, "is earlier than /from"));
+        errors.push(FieldError::new(
+            "/to",
+            FieldCode::BeforeFrom,
+            "is earlier than /from",
+        ));
     } else if (to - from).num_days() >= MAX_DAYS {
         errors.push(FieldError::new(
             "/to",

@@ -150,7 +150,10 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
     let refused = app
         .count("(SELECT DISTINCT actor_id FROM audit_log WHERE event = 'staff.forbidden') r")
         .await;
-    assert_eq!(refused, 3, "officer, supervisor and auditor were each refused");
+    assert_eq!(
+        refused, 3,
+        "officer, supervisor and auditor were each refused"
+    );
     assert!(app.count("audit_log WHERE event = 'staff.forbidden'").await <= 6);
 }
 
