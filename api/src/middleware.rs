@@ -5,11 +5,11 @@
 
 use crate::metrics::Metrics;
 use crate::problem;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -63,7 +63,7 @@ pub async fn around(
     wrap: Wrap,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let started = Instant::now();
     let rid = incoming_request_id(req.headers().get("x-request-id"))
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
@@ -84,11 +84,24 @@ pub async fn around(
             .and_then(|v| v.to_str().ok()),
     );
     async move {
-        let mut res = problem::UKRAINIAN.scope(uk, next.call(req)).await?;
+        let res = problem::UKRAINIAN.scope(uk, next.call(req)).await?;
         let route = res
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".into());
+        // A refusal of an authenticated actor is audited (unknown credentials were already).
+        let refused = res.status().is_client_error()
+            && res.status() != actix_web::http::StatusCode::UNAUTHORIZED;
+        let mut res = if refused
+            && !crate::refusals::record(res.request(), method, &route, res.status().as_u16()).await
+        {
+            let unavailable = problem::UKRAINIAN.sync_scope(uk, || {
+                problem::ApiError::Unavailable("the audit log is unavailable").error_response()
+            });
+            res.into_response(unavailable).map_into_right_body()
+        } else {
+            res.map_into_left_body()
+        };
         let status = res.status().as_u16();
         let headers = res.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&rid) {

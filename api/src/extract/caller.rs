@@ -83,7 +83,9 @@ impl FromRequest for Caller {
                 path: req.path(),
             };
             let body = auth::registration_body(&state.services, kind, credential, &attempt).await?;
-            Ok(Caller(Actor::body(body, transport, request_id)))
+            let actor = Actor::body(body, transport, request_id);
+            crate::refusals::mark(&req, &actor);
+            Ok(Caller(actor))
         })
     }
 }

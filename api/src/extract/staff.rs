@@ -63,8 +63,10 @@ impl<R: Roles> FromRequest for StaffMember<R> {
                 path: req.path(),
             };
             let staff = auth::staff_member(&state.services, token, R::ALLOWED, &attempt).await?;
+            let actor = Actor::staff(staff, request_id);
+            crate::refusals::mark(&req, &actor);
             Ok(StaffMember {
-                actor: Actor::staff(staff, request_id),
+                actor,
                 roles: PhantomData,
             })
         })

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod atomicity;
+mod audit_chain;
+mod audit_coverage;
 mod cancellation;
 mod channels;
 mod enums;
