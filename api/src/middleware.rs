@@ -5,7 +5,7 @@
 
 use crate::metrics::Metrics;
 use crate::problem;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -85,7 +85,7 @@ pub async fn around(
     wrap: Wrap,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let started = Instant::now();
     let rid = incoming_request_id(req.headers().get("x-request-id"))
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
@@ -106,7 +106,7 @@ pub async fn around(
             .and_then(|v| v.to_str().ok()),
     );
     async move {
-        let mut res = match over_address_limit(&wrap, &req).await {
+        let res = match over_address_limit(&wrap, &req).await {
             Some(secs) => {
                 let refusal = problem::UKRAINIAN
                     .sync_scope(uk, || problem::ApiError::RateLimited(secs).error_response());
@@ -121,6 +121,19 @@ pub async fn around(
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".into());
+        // A refusal of an authenticated actor is audited (unknown credentials were already).
+        let refused = res.status().is_client_error()
+            && res.status() != actix_web::http::StatusCode::UNAUTHORIZED;
+        let mut res = if refused
+            && !crate::refusals::record(res.request(), method, &route, res.status().as_u16()).await
+        {
+            let unavailable = problem::UKRAINIAN.sync_scope(uk, || {
+                problem::ApiError::Unavailable("the audit log is unavailable").error_response()
+            });
+            res.into_response(unavailable).map_into_right_body()
+        } else {
+            res.map_into_left_body()
+        };
         let status = res.status().as_u16();
         let headers = res.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&rid) {

@@ -284,7 +284,7 @@ pub const KEYS: &[Key] = &[
         "jobs.audit_seal_grace_secs",
         "DMS_AUDIT_SEAL_GRACE_SECS",
         "5",
-        "Audit rows younger than this are left for the next seal (transactions still in flight)",
+        "No longer used (seal runs record a horizon, so late commits are sealed); accepted and ignored",
     ),
 ];
 

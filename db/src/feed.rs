@@ -12,6 +12,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::audit::chain::Head;
+use crate::audit::{record_sync, AuditEvent};
+
 /// Advisory lock key held by the one active builder.
 const BUILDER_LOCK: i64 = 0x0d5f_eed0;
 
@@ -37,11 +40,32 @@ pub struct Dataset {
     pub attempts: i32,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub audit_head_seq: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub audit_head_audit_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub audit_head_hash: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub audit_head_sealed_at: Option<DateTime<Utc>>,
+}
+
+impl Dataset {
+    /// The audit chain's head fixed when the data set was claimed (none: the chain was empty).
+    pub fn audit_head(&self) -> Option<Head> {
+        Some(Head {
+            seq: self.audit_head_seq?,
+            audit_id: self.audit_head_audit_id?,
+            hash: self.audit_head_hash.clone()?,
+            sealed_at: self.audit_head_sealed_at?,
+        })
+    }
 }
 
 const DATASET_COLUMNS: &str =
     "seq, state, created_at, record_count, first_action_id, last_action_id, \
-     previous_manifest_sha256, manifest_sha256, attempts, next_attempt_at";
+     previous_manifest_sha256, manifest_sha256, attempts, next_attempt_at, \
+     audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at";
 
 #[derive(QueryableByName)]
 struct Flag {
@@ -75,9 +99,10 @@ pub fn dataset(conn: &mut PgConnection, seq: i64) -> QueryResult<Option<Dataset>
     .optional()
 }
 
-/// Claim up to `max` pending items, oldest receipt first, into a new data set. Returns `None`
-/// (and creates nothing) when nothing is pending.
-pub fn claim(conn: &mut PgConnection, max: i64) -> QueryResult<Option<Dataset>> {
+/// Claim up to `max` pending items, oldest receipt first, into a new data set, fixing the audit
+/// chain's current head for its manifest; audited as `who`, in the same transaction. Returns
+/// `None` (and creates nothing) when nothing is pending.
+pub fn claim(conn: &mut PgConnection, max: i64, who: &AuditEvent) -> QueryResult<Option<Dataset>> {
     conn.transaction(|conn| {
         #[derive(QueryableByName)]
         struct Prev {
@@ -93,8 +118,12 @@ pub fn claim(conn: &mut PgConnection, max: i64) -> QueryResult<Option<Dataset>> 
         .optional()?;
         let seq = prev.as_ref().map_or(1, |p| p.seq + 1);
         diesel::sql_query(
-            "INSERT INTO datasets (seq, state, created_at, record_count, previous_manifest_sha256) \
-             VALUES ($1, 'building', date_trunc('milliseconds', now()), 0, $2)",
+            "INSERT INTO datasets (seq, state, created_at, record_count, previous_manifest_sha256, \
+               audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at) \
+             SELECT $1, 'building', date_trunc('milliseconds', now()), 0, $2, \
+               h.seq, h.audit_id, h.hash, h.sealed_at \
+             FROM (SELECT 1) one LEFT JOIN \
+               (SELECT seq, audit_id, hash, sealed_at FROM audit_seals ORDER BY seq DESC LIMIT 1) h ON true",
         )
         .bind::<BigInt, _>(seq)
         .bind::<Nullable<Text>, _>(prev.and_then(|p| p.manifest_sha256))
@@ -126,7 +155,21 @@ pub fn claim(conn: &mut PgConnection, max: i64) -> QueryResult<Option<Dataset>> 
         )
         .bind::<BigInt, _>(seq)
         .execute(conn)?;
-        dataset(conn, seq)
+        let ds = dataset(conn, seq)?;
+        if let Some(ds) = &ds {
+            record_sync(
+                conn,
+                &who.about(
+                    "dataset.claim",
+                    Some(seq.to_string()),
+                    serde_json::json!({
+                        "record_count": ds.record_count,
+                        "audit_head_seq": ds.audit_head_seq,
+                    }),
+                ),
+            )?;
+        }
+        Ok(ds)
     })
     .or_else(|e| match e {
         diesel::result::Error::RollbackTransaction => Ok(None),
@@ -178,13 +221,21 @@ pub fn records_page(
     .load(conn)
 }
 
+/// The data set's files are written: record it as sealed, audited in the same transaction.
 pub fn mark_sealed(
     conn: &mut PgConnection,
     seq: i64,
     records_sha256: &str,
     manifest_sha256: &str,
+    who: &AuditEvent,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    let event = who.about(
+        "dataset.seal",
+        Some(seq.to_string()),
+        serde_json::json!({"records_sha256": records_sha256, "manifest_sha256": manifest_sha256}),
+    );
+    audited(conn, &event, |conn| {
+        diesel::sql_query(
         "UPDATE datasets SET state = 'sealed', records_sha256 = $2, manifest_sha256 = $3, sealed_at = now() \
          WHERE seq = $1 AND state = 'building'",
     )
@@ -192,18 +243,38 @@ pub fn mark_sealed(
     .bind::<Text, _>(records_sha256)
     .bind::<Text, _>(manifest_sha256)
     .execute(conn)
-    .map(drop)
+    })
+}
+
+/// Run `write` and, when it changed a row, record `event`; one transaction.
+fn audited(
+    conn: &mut PgConnection,
+    event: &AuditEvent,
+    write: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        if write(conn)? > 0 {
+            record_sync(conn, event)?;
+        }
+        Ok(())
+    })
 }
 
 /// The outbox directory is the hand-off: the data set is delivered, acknowledgements come later.
-pub fn mark_delivered(conn: &mut PgConnection, seq: i64) -> QueryResult<()> {
-    diesel::sql_query(
+pub fn mark_delivered(conn: &mut PgConnection, seq: i64, who: &AuditEvent) -> QueryResult<()> {
+    let event = who.about(
+        "dataset.deliver",
+        Some(seq.to_string()),
+        serde_json::json!({"sink": "outbox"}),
+    );
+    audited(conn, &event, |conn| {
+        diesel::sql_query(
         "UPDATE datasets SET state = 'delivered', delivered_at = now(), attempts = attempts + 1 \
          WHERE seq = $1 AND state = 'sealed'",
     )
     .bind::<BigInt, _>(seq)
     .execute(conn)
-    .map(drop)
+    })
 }
 
 /// A delivery attempt failed: schedule the next one, or give up after `max_attempts`.
@@ -213,18 +284,25 @@ pub fn record_failure(
     error: &str,
     next_attempt_at: DateTime<Utc>,
     max_attempts: i32,
+    who: &AuditEvent,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "UPDATE datasets SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
+    let event = who.about(
+        "dataset.delivery_failed",
+        Some(seq.to_string()),
+        serde_json::json!({"max_attempts": max_attempts}),
+    );
+    audited(conn, &event, |conn| {
+        diesel::sql_query(
+            "UPDATE datasets SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
            state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE state END \
          WHERE seq = $1 AND state = 'sealed'",
-    )
-    .bind::<BigInt, _>(seq)
-    .bind::<Text, _>(error)
-    .bind::<Timestamptz, _>(next_attempt_at)
-    .bind::<Integer, _>(max_attempts)
-    .execute(conn)
-    .map(drop)
+        )
+        .bind::<BigInt, _>(seq)
+        .bind::<Text, _>(error)
+        .bind::<Timestamptz, _>(next_attempt_at)
+        .bind::<Integer, _>(max_attempts)
+        .execute(conn)
+    })
 }
 
 /// One record's verdict from ЄДДР.
@@ -235,9 +313,14 @@ pub struct Ack {
     pub reason: Option<String>,
 }
 
-/// Record ЄДДР's per-record verdicts and mark the data set acknowledged, in one transaction.
-/// Only items of this data set are touched; an ack for anything else is ignored.
-pub fn record_acks(conn: &mut PgConnection, seq: i64, acks: &[Ack]) -> QueryResult<usize> {
+/// Record ЄДДР's per-record verdicts and mark the data set acknowledged, audited, in one
+/// transaction. Only items of this data set are touched; an ack for anything else is ignored.
+pub fn record_acks(
+    conn: &mut PgConnection,
+    seq: i64,
+    acks: &[Ack],
+    who: &AuditEvent,
+) -> QueryResult<usize> {
     conn.transaction(|conn| {
         let mut n = 0;
         for ack in acks {
@@ -251,13 +334,29 @@ pub fn record_acks(conn: &mut PgConnection, seq: i64, acks: &[Ack]) -> QueryResu
             .bind::<Nullable<Text>, _>(ack.reason.as_deref())
             .execute(conn)?;
         }
-        diesel::sql_query(
+        let acknowledged = diesel::sql_query(
             "UPDATE datasets SET state = 'acknowledged', delivered_at = COALESCE(delivered_at, now()), \
                acknowledged_at = now(), attempts = attempts + 1, last_error = NULL \
              WHERE seq = $1 AND state = 'sealed'",
         )
         .bind::<BigInt, _>(seq)
         .execute(conn)?;
+        if acknowledged > 0 || n > 0 {
+            let accepted = acks.iter().filter(|a| a.accepted).count();
+            record_sync(
+                conn,
+                &who.about(
+                    "dataset.acknowledge",
+                    Some(seq.to_string()),
+                    serde_json::json!({
+                        "sink": "eddr",
+                        "accepted": accepted,
+                        "rejected": acks.len() - accepted,
+                        "recorded": n,
+                    }),
+                ),
+            )?;
+        }
         Ok(n)
     })
 }

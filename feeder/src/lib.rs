@@ -67,11 +67,13 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
         .context("no signing key: data sets cannot be sealed")?;
     let sink = sink::Sink::from_settings(settings)?;
     alert_on_stale_items(&mut conn, settings);
+    // Every step of the bookkeeping is audited as this job, in the step's transaction.
+    let who = dms_service::Actor::job("build-datasets").audit("", None, serde_json::json!({}));
     // Finish what an earlier run left (oldest first), then claim new data sets while items wait.
     loop {
         let ds = match feed::oldest_unfinished(&mut conn)? {
             Some(ds) => ds,
-            None => match feed::claim(&mut conn, settings.max_records)? {
+            None => match claim(&mut conn, settings.max_records, &who)? {
                 Some(ds) => {
                     crash_point("after_claim");
                     ds
@@ -80,7 +82,7 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
             },
         };
         if ds.state == dms_db::enums::DatasetState::Building {
-            write::build(&mut conn, &ds, &settings.outbox, &signer)?;
+            write::build(&mut conn, &ds, &settings.outbox, &signer, &who)?;
             report.built.push(ds.seq);
             continue;
         }
@@ -88,7 +90,7 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
             report.retry_later.push(ds.seq);
             break;
         }
-        match sink.deliver(&mut conn, &ds, &settings.outbox) {
+        match sink.deliver(&mut conn, &ds, &settings.outbox, &who) {
             Ok(()) => report.delivered.push(ds.seq),
             Err(e) => {
                 let next: DateTime<Utc> = Utc::now()
@@ -101,6 +103,7 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
                     &e.to_string(),
                     next,
                     settings.max_attempts,
+                    &who,
                 )?;
                 match feed::dataset(&mut conn, ds.seq)? {
                     Some(d) if d.state == dms_db::enums::DatasetState::Failed => {
@@ -119,6 +122,20 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Seal the audit log first, so the new data set's manifest carries a head that covers
+/// everything committed until now; then claim.
+fn claim(
+    conn: &mut PgConnection,
+    max: i64,
+    who: &dms_db::audit::AuditEvent,
+) -> anyhow::Result<Option<feed::Dataset>> {
+    if feed::stats(conn)?.pending == 0 {
+        return Ok(None);
+    }
+    dms_db::audit::chain::seal(conn).context("seal the audit log")?;
+    Ok(feed::claim(conn, max, who)?)
 }
 
 fn alert_on_stale_items(conn: &mut PgConnection, settings: &Settings) {

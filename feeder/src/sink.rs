@@ -50,6 +50,7 @@ impl Sink {
         conn: &mut PgConnection,
         ds: &Dataset,
         outbox: &Path,
+        who: &dms_db::audit::AuditEvent,
     ) -> anyhow::Result<()> {
         let dir = dataset_dir(outbox, ds.seq);
         anyhow::ensure!(
@@ -59,7 +60,7 @@ impl Sink {
         );
         match self {
             Sink::Directory => {
-                feed::mark_delivered(conn, ds.seq)?;
+                feed::mark_delivered(conn, ds.seq, who)?;
                 tracing::info!(dataset.seq = ds.seq, "data set delivered to the outbox");
                 Ok(())
             }
@@ -102,7 +103,7 @@ impl Sink {
                     })
                     .collect();
                 let rejected = acks.iter().filter(|a| !a.accepted).count();
-                let recorded = feed::record_acks(conn, ds.seq, &acks)?;
+                let recorded = feed::record_acks(conn, ds.seq, &acks, who)?;
                 tracing::info!(
                     dataset.seq = ds.seq,
                     acks = recorded,

@@ -24,7 +24,9 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// The manifest exactly as signed: canonical JSON.
+/// The manifest exactly as signed: canonical JSON. `audit_head` is the audit chain's newest seal
+/// when the data set was claimed (null while the chain is empty): a party outside DMS holds it,
+/// and `dms-api audit-verify --head` later checks the chain still contains it.
 pub fn manifest(ds: &Dataset, records_sha256: &str) -> Vec<u8> {
     canonical::to_vec(&json!({
         "format": "dms-dataset.v1",
@@ -35,6 +37,7 @@ pub fn manifest(ds: &Dataset, records_sha256: &str) -> Vec<u8> {
         "last_action_id": ds.last_action_id,
         "records_sha256": records_sha256,
         "previous_manifest_sha256": ds.previous_manifest_sha256,
+        "audit_head": ds.audit_head(),
     }))
 }
 
@@ -45,6 +48,7 @@ pub fn build(
     ds: &Dataset,
     outbox: &Path,
     key: &ActiveKey<'_>,
+    who: &dms_db::audit::AuditEvent,
 ) -> anyhow::Result<()> {
     fs::create_dir_all(outbox).with_context(|| format!("create {}", outbox.display()))?;
     let final_dir = dataset_dir(outbox, ds.seq);
@@ -103,7 +107,7 @@ pub fn build(
     sync_dir(outbox)?;
     crate::crash_point("after_rename");
     let manifest_sha256 = hex::encode(Sha256::digest(&manifest));
-    feed::mark_sealed(conn, ds.seq, &records_sha256, &manifest_sha256)?;
+    feed::mark_sealed(conn, ds.seq, &records_sha256, &manifest_sha256, who)?;
     tracing::info!(
         dataset.seq = ds.seq,
         dataset.records = count,

@@ -36,15 +36,14 @@ pub async fn read(
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
         let notices = dms_db::notices::notices(tx, body.id, after, limit).await?;
-        if !notices.is_empty() {
-            let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();
-            let event = actor.audit(
-                "notifications.read",
-                None,
-                serde_json::json!({"actions": ids}),
-            );
-            dms_db::audit::record(tx, &event).await?;
-        }
+        // Audited even when nothing is returned: asking acknowledges everything up to `after`.
+        let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();
+        let event = actor.audit(
+            "notifications.read",
+            None,
+            serde_json::json!({"actions": ids, "after": after}),
+        );
+        dms_db::audit::record(tx, &event).await?;
         Ok(notices)
     })
     .await

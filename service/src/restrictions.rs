@@ -65,9 +65,17 @@ pub async fn add(
     .await
 }
 
-/// Every ban (supervisors and officers).
+/// Every ban (supervisors and officers); the reading is audited on the same connection, and
+/// nothing is answered if that fails.
 pub async fn list(services: &Services, actor: &Actor) -> Result<Vec<Restriction>, ServiceError> {
     actor.require_staff(&[StaffRole::Supervisor, StaffRole::Officer])?;
     let mut conn = services.conn().await?;
-    Ok(dms_db::restrictions::restrictions(&mut conn).await?)
+    let listed = dms_db::restrictions::restrictions(&mut conn).await?;
+    let event = actor.audit(
+        "territory_restriction.list",
+        None,
+        serde_json::json!({"returned": listed.len()}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(listed)
 }

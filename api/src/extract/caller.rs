@@ -89,7 +89,9 @@ impl FromRequest for Caller {
                 auth::rate_limited(&state.services, &attempt, who).await?;
                 return Err(ApiError::RateLimited(secs));
             }
-            Ok(Caller(Actor::body(body, transport, request_id)))
+            let actor = Actor::body(body, transport, request_id);
+            crate::refusals::mark(&req, &actor);
+            Ok(Caller(actor))
         })
     }
 }

@@ -69,8 +69,10 @@ impl<R: Roles> FromRequest for StaffMember<R> {
                 auth::rate_limited(&state.services, &attempt, who).await?;
                 return Err(ApiError::RateLimited(secs));
             }
+            let actor = Actor::staff(staff, request_id);
+            crate::refusals::mark(&req, &actor);
             Ok(StaffMember {
-                actor: Actor::staff(staff, request_id),
+                actor,
                 roles: PhantomData,
             })
         })

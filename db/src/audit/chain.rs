@@ -1,28 +1,31 @@
-//! Sealing and verifying the audit log's hash chain.
+//! Sealing the audit log into its hash chain, and the chain's head.
+//!
+//! Seal `seq` N holds SHA-256(hash of seal N-1 || the canonical text of its audit row); seals are
+//! made in seal order, not audit id order. Each run records its horizon: `pg_snapshot_xmin` of
+//! the one snapshot that chose the rows to seal. Every transaction not finished at that
+//! snapshot has a txid at or above the horizon, so the next run, which looks at every unsealed
+//! row with `txid >= horizon`, finds its rows however late it commits; nothing older can appear
+//! later. No grace period is needed.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    canonical: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    sealed_hash: Option<String>,
-}
+/// Advisory lock held by the one sealer (session level, so the sealing transaction can take its
+/// snapshot after the lock is granted).
+const SEALER_LOCK: i64 = 7_320_001;
+const PAGE: i64 = 5_000;
 
 /// Every column of the row, in a fixed order and format independent of session settings.
-const CANONICAL: &str = "concat_ws(chr(31), a.id::text, \
+pub(crate) const CANONICAL: &str = "concat_ws(chr(31), a.id::text, \
      to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), a.actor_kind, \
      coalesce(a.actor_id, ''), a.channel, a.event, coalesce(a.target, ''), \
      coalesce(a.request_id, ''), a.details::text)";
 
-const GENESIS: &str = "dms-audit-chain-v1";
+pub(crate) const GENESIS: &str = "dms-audit-chain-v1";
 
-fn link(prev: &str, canonical: &str) -> String {
+pub(crate) fn link(prev: &str, canonical: &str) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update([0x1e]);
@@ -30,97 +33,137 @@ fn link(prev: &str, canonical: &str) -> String {
     hex::encode(h.finalize())
 }
 
-fn last_seal(conn: &mut PgConnection) -> QueryResult<(i64, String)> {
-    #[derive(QueryableByName)]
-    struct Last {
-        #[diesel(sql_type = BigInt)]
-        audit_id: i64,
-        #[diesel(sql_type = Text)]
-        hash: String,
+/// The chain's newest seal: what a data-set manifest carries out of the database, so that a
+/// party outside DMS can later check the chain still holds it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, serde::Deserialize)]
+pub struct Head {
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = BigInt)]
+    pub audit_id: i64,
+    #[diesel(sql_type = Text)]
+    pub hash: String,
+    #[diesel(sql_type = Timestamptz)]
+    #[serde(with = "micros")]
+    pub sealed_at: DateTime<Utc>,
+}
+
+/// `sealed_at` as RFC 3339 with microseconds (what PostgreSQL keeps), so a head read back from a
+/// manifest compares equal to the stored one.
+mod micros {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
     }
-    let last: Option<Last> =
-        diesel::sql_query("SELECT audit_id, hash FROM audit_seals ORDER BY audit_id DESC LIMIT 1")
-            .get_result(conn)
-            .optional()?;
-    Ok(last.map_or((0, GENESIS.to_owned()), |l| (l.audit_id, l.hash)))
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
-/// Seal every audit row not sealed yet, oldest first; returns how many. Only rows older than
-/// `grace_secs` are sealed, so a row of a transaction still in flight (whose id is lower than
-/// rows already committed) is never skipped.
-pub fn seal(conn: &mut PgConnection, grace_secs: i64) -> QueryResult<usize> {
-    conn.transaction(|conn| {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7320001)").execute(conn)?;
-        let (mut after, mut prev) = last_seal(conn)?;
-        let mut sealed = 0;
-        loop {
-            let rows: Vec<Row> = diesel::sql_query(format!(
-                "SELECT a.id, {CANONICAL} AS canonical, NULL::text AS sealed_hash FROM audit_log a \
-                 WHERE a.id > $1 AND a.at < now() - make_interval(secs => $2) ORDER BY a.id LIMIT 5000"
-            ))
-            .bind::<BigInt, _>(after)
-            .bind::<BigInt, _>(grace_secs)
-            .load(conn)?;
-            let Some(last) = rows.last() else { break };
-            after = last.id;
-            for r in &rows {
-                prev = link(&prev, &r.canonical);
-                diesel::sql_query("INSERT INTO audit_seals (audit_id, hash) VALUES ($1, $2)")
-                    .bind::<BigInt, _>(r.id)
-                    .bind::<Text, _>(&prev)
-                    .execute(conn)?;
-                sealed += 1;
-            }
-        }
-        Ok(sealed)
-    })
+pub(crate) const HEAD_SQL: &str =
+    "SELECT seq, audit_id, hash, sealed_at FROM audit_seals ORDER BY seq DESC LIMIT 1";
+
+/// The newest seal, if the chain has any.
+pub fn head(conn: &mut PgConnection) -> QueryResult<Option<Head>> {
+    diesel::sql_query(HEAD_SQL).get_result(conn).optional()
 }
 
-/// The outcome of re-checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Verification {
-    pub sealed_rows: usize,
-    /// The first audit row whose content or position no longer matches its seal.
-    pub first_broken: Option<i64>,
-    pub reason: Option<String>,
+/// The newest seal (async, on a pooled connection).
+pub async fn head_async(conn: &mut crate::PgConn) -> QueryResult<Option<Head>> {
+    diesel_async::RunQueryDsl::get_result(diesel::sql_query(HEAD_SQL), conn)
+        .await
+        .optional()
 }
 
-/// Recompute the chain over every sealed row and name the first one that breaks it. Async, on a
-/// pooled connection: the staff endpoint and the command line share it.
-pub async fn verify(conn: &mut crate::PgConn) -> QueryResult<Verification> {
-    let mut prev = GENESIS.to_owned();
+#[derive(Debug, QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    canonical: String,
+}
+
+#[derive(QueryableByName)]
+struct Start {
+    /// The horizon of this run, as text (xid8 has no diesel type).
+    #[diesel(sql_type = Text)]
+    horizon: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    previous_horizon: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    head_seq: i64,
+    #[diesel(sql_type = Text)]
+    head_hash: String,
+}
+
+/// Seal every audit row that has no seal yet; returns how many. One run is one REPEATABLE READ
+/// transaction, so its horizon and every page of candidates come from the same snapshot.
+pub fn seal(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(SEALER_LOCK)
+        .execute(conn)?;
+    let result = conn
+        .build_transaction()
+        .repeatable_read()
+        .run(seal_in_snapshot);
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(SEALER_LOCK)
+        .execute(conn);
+    let sealed = result?;
+    unlocked?;
+    Ok(sealed)
+}
+
+fn seal_in_snapshot(conn: &mut PgConnection) -> QueryResult<usize> {
+    // The first statement fixes the transaction's snapshot: the horizon is its xmin.
+    let start: Start = diesel::sql_query(format!(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, \
+           (SELECT horizon::text FROM audit_seal_runs ORDER BY id DESC LIMIT 1) AS previous_horizon, \
+           coalesce((SELECT seq FROM audit_seals ORDER BY seq DESC LIMIT 1), 0) AS head_seq, \
+           coalesce((SELECT hash FROM audit_seals ORDER BY seq DESC LIMIT 1), '{GENESIS}') AS head_hash"
+    ))
+    .get_result(conn)?;
+    let (mut seq, mut prev) = (start.head_seq, start.head_hash);
     let mut after = 0i64;
-    let mut checked = 0;
+    let mut sealed = 0usize;
     loop {
-        let rows = diesel::sql_query(format!(
-            "SELECT s.audit_id AS id, coalesce({CANONICAL}, '') AS canonical, s.hash AS sealed_hash \
-             FROM audit_seals s LEFT JOIN audit_log a ON a.id = s.audit_id \
-             WHERE s.audit_id > $1 ORDER BY s.audit_id LIMIT 5000"
+        // Without an earlier run (a new database, or the first run after the migration) every
+        // unsealed row is a candidate; afterwards only rows of transactions at or after the
+        // previous horizon can be unsealed.
+        let rows: Vec<Candidate> = diesel::sql_query(format!(
+            "SELECT a.id, {CANONICAL} AS canonical FROM audit_log a \
+             WHERE ($1::text IS NULL OR a.txid >= $1::text::xid8) AND a.id > $2 \
+               AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.audit_id = a.id) \
+             ORDER BY a.id LIMIT {PAGE}"
         ))
-        .bind::<BigInt, _>(after);
-        let rows: Vec<Row> = diesel_async::RunQueryDsl::load(rows, conn).await?;
+        .bind::<Nullable<Text>, _>(start.previous_horizon.as_deref())
+        .bind::<BigInt, _>(after)
+        .load(conn)?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        for r in rows {
-            let expected = link(&prev, &r.canonical);
-            if r.sealed_hash.as_deref() != Some(expected.as_str()) {
-                return Ok(Verification {
-                    sealed_rows: checked,
-                    first_broken: Some(r.id),
-                    reason: Some(if r.canonical.is_empty() {
-                        "the audit row is missing".into()
-                    } else {
-                        "the audit row differs from what was sealed".into()
-                    }),
-                });
-            }
-            prev = expected;
-            checked += 1;
+        for r in &rows {
+            seq += 1;
+            prev = link(&prev, &r.canonical);
+            diesel::sql_query("INSERT INTO audit_seals (seq, audit_id, hash) VALUES ($1, $2, $3)")
+                .bind::<BigInt, _>(seq)
+                .bind::<BigInt, _>(r.id)
+                .bind::<Text, _>(&prev)
+                .execute(conn)?;
+            sealed += 1;
         }
     }
-    Ok(Verification {
-        sealed_rows: checked,
-        first_broken: None,
-        reason: None,
-    })
+    diesel::sql_query(
+        "INSERT INTO audit_seal_runs (horizon, sealed, head_seq) VALUES ($1::text::xid8, $2, $3)",
+    )
+    .bind::<Text, _>(&start.horizon)
+    .bind::<diesel::sql_types::Integer, _>(i32::try_from(sealed).unwrap_or(i32::MAX))
+    .bind::<Nullable<BigInt>, _>((seq > 0).then_some(seq))
+    .execute(conn)?;
+    Ok(sealed)
 }

@@ -18,6 +18,25 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
+impl AuditEvent {
+    /// The same actor, channel and request doing something else.
+    pub fn about(&self, event: &str, target: Option<String>, details: serde_json::Value) -> Self {
+        AuditEvent {
+            event: event.to_owned(),
+            target,
+            details,
+            ..self.clone()
+        }
+    }
+}
+
+/// Record an event on a synchronous connection (the feeder's batch path), in the caller's
+/// transaction.
+pub fn record_sync(conn: &mut PgConnection, event: &AuditEvent) -> QueryResult<()> {
+    diesel::RunQueryDsl::execute(diesel::insert_into(audit_log::table).values(event), conn)
+        .map(drop)
+}
+
 pub async fn record(conn: &mut PgConn, event: &AuditEvent) -> Result<(), DbError> {
     diesel::insert_into(audit_log::table)
         .values(event)
@@ -27,3 +46,6 @@ pub async fn record(conn: &mut PgConn, event: &AuditEvent) -> Result<(), DbError
 }
 
 pub mod chain;
+pub mod verify;
+
+pub use verify::{Verification, Walk};

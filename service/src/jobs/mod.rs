@@ -44,8 +44,8 @@ pub struct JobsSettings {
     pub mark_overdue_cron: String,
     /// When new audit rows are sealed into the hash chain (cron, UTC).
     pub audit_seal_cron: String,
-    /// Audit rows younger than this are left for the next seal: a transaction still in flight
-    /// may yet commit a row with an earlier id.
+    /// No longer used: seal runs record their horizon, so a row that commits late is sealed by
+    /// the next run. Still read so that existing files and environments keep working.
     pub audit_seal_grace_secs: u64,
 }
 

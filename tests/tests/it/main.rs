@@ -5,6 +5,8 @@
 
 mod abuse;
 mod atomicity;
+mod audit_chain;
+mod audit_coverage;
 mod cancellation;
 mod channels;
 mod enums;

@@ -8,10 +8,12 @@ use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-/// Re-check the audit log's hash chain (auditors); names the first broken row.
+/// Re-check the audit log's hash chain (auditors): walks the seals in order and looks for rows
+/// older than the last seal run's horizon that no seal covers (`holes`); names the first broken
+/// or missing row and gives the chain's head.
 #[utoipa::path(get, path = "/admin/v1/audit/verify", tag = "staff",
     responses(
-        (status = 200, description = "sealed_rows, first_broken (null when intact), reason", body = Object),
+        (status = 200, description = "sealed_rows, first_broken (null when intact), reason, holes, head {seq, audit_id, hash, sealed_at}", body = Object),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
@@ -21,7 +23,7 @@ pub async fn verify_audit(
     who: StaffMember<Auditors>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = dms_service::audit_log::verify(&state.services, &who.actor).await?;
+    let result = dms_service::audit_log::verify(&state.services, &who.actor, None).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 

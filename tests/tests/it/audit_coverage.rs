@@ -1,0 +1,374 @@
+//! Every operation of the community and staff listeners leaves an audit row under its request
+//! id: when it succeeds (a read of personal data or a change) and when it is refused for want
+//! of a valid credential or role. The operations are enumerated from the OpenAPI document, so a
+//! new operation fails this test until it is listed here with a request that exercises it.
+
+use dms_tests::{kyiv_day, person_action, spawn_app, TestApp, KHMELNYTSKYI_EDRPOU, LVIV_EDRPOU};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// Operations that read no personal data and change nothing: not audited.
+const UNAUDITED: [(&str, &str); 5] = [
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+];
+
+#[derive(Clone, Copy)]
+enum Door {
+    Community,
+    Staff,
+}
+
+/// One exercise of an operation: who calls, the concrete path, the body, the success status.
+struct Call {
+    op: (&'static str, &'static str),
+    door: Door,
+    token: String,
+    path: String,
+    body: Option<Value>,
+    status: u16,
+}
+
+/// Send with a fresh request id; (status, JSON answer, request id).
+async fn send(app: &TestApp, call: &Call, token: &str, n: &mut u32) -> (u16, Value, String) {
+    let body = call.body.as_ref().map(|b| serde_json::to_vec(b).unwrap());
+    send_raw(app, call, &call.path, token, body, n).await
+}
+
+async fn send_raw(
+    app: &TestApp,
+    call: &Call,
+    path: &str,
+    token: &str,
+    body: Option<Vec<u8>>,
+    n: &mut u32,
+) -> (u16, Value, String) {
+    *n += 1;
+    let rid = format!("audit-coverage-{n}");
+    let listener = match call.door {
+        Door::Community => app.listener(),
+        Door::Staff => app.admin(None).listener,
+    };
+    let method = Method::from_bytes(call.op.0.as_bytes()).unwrap();
+    let mut req = listener
+        .request(method, path)
+        .bearer_auth(token)
+        .header("x-request-id", &rid);
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        rid,
+    )
+}
+
+async fn audited(app: &TestApp, rid: &str) -> i64 {
+    app.count(&format!("audit_log WHERE request_id = '{rid}'"))
+        .await
+}
+
+#[tokio::test]
+async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited() {
+    let app = spawn_app().await;
+    let officer = app
+        .staff(
+            "officer",
+            "ГУ ДМС у Хмельницькій області",
+            Some("UA68000000000099709"),
+        )
+        .await
+        .1;
+    let supervisor = app.staff("supervisor", "ДМС України", None).await.1;
+    let auditor = app.staff("auditor", "ДМС України", None).await.1;
+    let body = app.token.clone();
+    let mut n = 0u32;
+    let mut covered = BTreeSet::new();
+
+    // Operations in an order where each one's inputs exist; ids come from earlier answers.
+    let mut calls: Vec<Call> = Vec::new();
+    let community = |op, path: &str, body_doc: Option<Value>, status| Call {
+        op,
+        door: Door::Community,
+        token: body.clone(),
+        path: path.to_owned(),
+        body: body_doc,
+        status,
+    };
+    let staff = |op, token: &str, path: &str, body_doc: Option<Value>, status| Call {
+        op,
+        door: Door::Staff,
+        token: token.to_owned(),
+        path: path.to_owned(),
+        body: body_doc,
+        status,
+    };
+    let lviv = |what: &str| format!("/admin/v1/registration-bodies/{LVIV_EDRPOU}/{what}");
+    calls.push(community(
+        ("POST", "/v1/registration-actions"),
+        "/v1/registration-actions",
+        Some(person_action("declaration_of_residence", 1)),
+        201,
+    ));
+    calls.push(staff(
+        ("POST", "/admin/v1/verification-requests"),
+        &officer,
+        "/admin/v1/verification-requests",
+        Some(json!({
+            "registration_body_edrpou": KHMELNYTSKYI_EDRPOU,
+            "person": {"unzr": "19900315-12346"},
+            "question": "confirm_current_address",
+            "details": "Перевірка"
+        })),
+        201,
+    ));
+    calls.push(community(
+        ("GET", "/v1/verification-requests"),
+        "/v1/verification-requests",
+        None,
+        200,
+    ));
+    calls.push(community(
+        ("GET", "/v1/notifications"),
+        "/v1/notifications",
+        None,
+        200,
+    ));
+    for (op, token, path, doc, status) in [
+        (
+            ("GET", "/admin/v1/verification-requests"),
+            &officer,
+            "/admin/v1/verification-requests".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/registration-actions"),
+            &officer,
+            "/admin/v1/registration-actions?unzr=19900315-12346".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("POST", "/admin/v1/calendar-overrides"),
+            &supervisor,
+            "/admin/v1/calendar-overrides".to_owned(),
+            Some(json!({"day": kyiv_day(30), "working": false, "reason": "Рішення КМУ"})),
+            204,
+        ),
+        (
+            ("POST", "/admin/v1/territory-restrictions"),
+            &supervisor,
+            "/admin/v1/territory-restrictions".to_owned(),
+            Some(
+                json!({"katottg": "UA68040470020031437", "from": kyiv_day(100), "legal_basis": "Наказ"}),
+            ),
+            201,
+        ),
+        (
+            ("GET", "/admin/v1/territory-restrictions"),
+            &supervisor,
+            "/admin/v1/territory-restrictions".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/reports/{kind}"),
+            &supervisor,
+            "/admin/v1/reports/late?from=2026-01-01&to=2026-12-31".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/audit/verify"),
+            &auditor,
+            "/admin/v1/audit/verify".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("POST", "/admin/v1/registration-bodies"),
+            &supervisor,
+            "/admin/v1/registration-bodies".to_owned(),
+            Some(
+                json!({"edrpou": "04360586", "name": "Бучанська міська рада", "hromada": "UA32080070000050759"}),
+            ),
+            201,
+        ),
+        (
+            ("POST", "/admin/v1/registration-bodies/{edrpou}/suspend"),
+            &supervisor,
+            lviv("suspend"),
+            None,
+            204,
+        ),
+        (
+            ("POST", "/admin/v1/registration-bodies/{edrpou}/reactivate"),
+            &supervisor,
+            lviv("reactivate"),
+            None,
+            204,
+        ),
+        (
+            ("POST", "/admin/v1/registration-bodies/{edrpou}/tokens"),
+            &supervisor,
+            lviv("tokens"),
+            None,
+            201,
+        ),
+        (
+            (
+                "POST",
+                "/admin/v1/registration-bodies/{edrpou}/trembita-clients",
+            ),
+            &supervisor,
+            lviv("trembita-clients"),
+            Some(json!({"value": "SEVDEIR-TEST/GOV/04055896/Audit"})),
+            204,
+        ),
+        (
+            (
+                "POST",
+                "/admin/v1/registration-bodies/{edrpou}/trembita-clients-revoke",
+            ),
+            &supervisor,
+            lviv("trembita-clients-revoke"),
+            Some(json!({"value": "SEVDEIR-TEST/GOV/04055896/Audit"})),
+            204,
+        ),
+    ] {
+        calls.push(staff(op, token, &path, doc, status));
+    }
+
+    let mut action_id = String::new();
+    let mut request_id = String::new();
+    let mut issued = String::new();
+    let mut run = Vec::new();
+    for mut call in calls.into_iter().chain([
+        // Placeholders resolved below from earlier answers.
+        community(("GET", "/v1/registration-actions/{id}"), "", None, 200),
+        community(
+            ("POST", "/v1/verification-requests/{id}/answer"),
+            "",
+            Some(json!({"result": "confirmed"})),
+            200,
+        ),
+        staff(
+            (
+                "POST",
+                "/admin/v1/registration-bodies/{edrpou}/tokens-revoke",
+            ),
+            &supervisor,
+            &lviv("tokens-revoke"),
+            None,
+            204,
+        ),
+    ]) {
+        match call.op.1 {
+            "/v1/registration-actions/{id}" => {
+                call.path = format!("/v1/registration-actions/{action_id}")
+            }
+            "/v1/verification-requests/{id}/answer" => {
+                call.path = format!("/v1/verification-requests/{request_id}/answer")
+            }
+            "/admin/v1/registration-bodies/{edrpou}/tokens-revoke" => {
+                call.body = Some(json!({"value": issued}))
+            }
+            _ => {}
+        }
+        let (status, answer, rid) = send(&app, &call, &call.token, &mut n).await;
+        assert_eq!(status, call.status, "{} {}: {answer}", call.op.0, call.path);
+        match call.op.1 {
+            "/v1/registration-actions" => {
+                action_id = answer["action_id"].as_str().unwrap().to_owned()
+            }
+            "/admin/v1/verification-requests" if call.op.0 == "POST" => {
+                request_id = answer["id"].as_str().unwrap().to_owned()
+            }
+            "/admin/v1/registration-bodies/{edrpou}/tokens" => {
+                issued = answer["token"].as_str().unwrap().to_owned()
+            }
+            _ => {}
+        }
+        assert!(
+            audited(&app, &rid).await >= 1,
+            "{} {} succeeded without an audit row",
+            call.op.0,
+            call.op.1
+        );
+        covered.insert((call.op.0.to_owned(), call.op.1.to_owned()));
+        run.push(call);
+    }
+
+    // Refused for want of a credential: audited too.
+    for call in &run {
+        let (status, _, rid) = send(&app, call, "not-a-token-of-anyone-at-all", &mut n).await;
+        assert_eq!(status, 401, "{} {}", call.op.0, call.path);
+        assert!(
+            audited(&app, &rid).await >= 1,
+            "{} {}: a refusal without an audit row",
+            call.op.0,
+            call.op.1
+        );
+    }
+
+    // Refused after authentication (a body that is not JSON, a record that is not there):
+    // audited as well. Listings without a body or a path parameter have no such refusal.
+    for call in &run {
+        let path = call
+            .path
+            .replace(&action_id, "00000000-0000-7000-8000-000000000000")
+            .replace(&request_id, "00000000-0000-7000-8000-000000000000")
+            .replace(LVIV_EDRPOU, "12345678");
+        let body = call.body.as_ref().map(|_| b"{\"truncated\": ".to_vec());
+        if body.is_none() && path == call.path {
+            continue;
+        }
+        let (status, answer, rid) = send_raw(&app, call, &path, &call.token, body, &mut n).await;
+        assert!(
+            (400..500).contains(&status) && status != 401,
+            "{} {path}: {status} {answer}",
+            call.op.0
+        );
+        assert!(
+            app.count(&format!(
+                "audit_log WHERE request_id = '{rid}' AND event = 'request.refused'"
+            ))
+            .await
+                == 1,
+            "{} {path}: a refusal ({status}) without its audit row",
+            call.op.0
+        );
+    }
+
+    // The document lists exactly the audited operations and the exempt ones.
+    let spec = app.operations().openapi().await;
+    let mut listed = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                listed.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let exempt: BTreeSet<_> = UNAUDITED
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let unexercised: Vec<_> = listed
+        .difference(&covered)
+        .filter(|op| !exempt.contains(op))
+        .collect();
+    assert!(
+        unexercised.is_empty(),
+        "operations with no audit check here: {unexercised:?}"
+    );
+}
