@@ -78,7 +78,20 @@ CONF
     pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 start >/dev/null \
       || { tail -20 "$PGDIR/server.log" >&2; return 1; }
   fi
+  allow_runtime_password_auth
   ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+}
+
+# The runtime login role authenticates with its password (scram-sha-256), never by trust: its
+# rules go above the cluster's trust lines. A cluster made by an older ops/run gets them too.
+allow_runtime_password_auth() {
+  local hba="$PGDIR/data/pg_hba.conf" bin; bin=$(pg_bindir)
+  pg_as_owner grep -q "^host all $APP_ROLE 127.0.0.1/32 scram-sha-256" "$hba" && return 0
+  log "pg_hba: password authentication for $APP_ROLE"
+  pg_as_owner sh -c "{ printf '%s\n' '# dms: the runtime role authenticates with its password' \
+    'local all $APP_ROLE scram-sha-256' 'host all $APP_ROLE 127.0.0.1/32 scram-sha-256' \
+    'host all $APP_ROLE ::1/128 scram-sha-256'; cat '$hba'; } >'$hba.new' && mv '$hba.new' '$hba'"
+  pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" reload >/dev/null
 }
 
 stop_private_cluster() {
@@ -99,6 +112,83 @@ setup_database_server() {
 
 # URL of database $1 on the same server as ADMIN_URL.
 db_url() { echo "${ADMIN_URL%/*}/$1"; }
+
+# Least privilege (docs/design-notes.md): OWNER_ROLE owns the schema and runs the migrations and
+# the codifier import; APP_ROLE logs in with a password and gets its privileges from the group
+# role RUNTIME_ROLE (granted by the migrations). The password is kept in APP_PASSWORD_FILE (0600)
+# and never passed as a process argument.
+OWNER_ROLE=dms_owner
+RUNTIME_ROLE=dms_runtime
+APP_ROLE=dms_app
+APP_PASSWORD_FILE="$LOCAL/db-app-password"
+
+# Create (or fix) the three roles on the server of ADMIN_URL; sets APP_PASSWORD.
+ensure_roles() {
+  mkdir -p "$LOCAL"
+  if [ ! -s "$APP_PASSWORD_FILE" ]; then
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$APP_PASSWORD_FILE")
+  fi
+  chmod 600 "$APP_PASSWORD_FILE"
+  APP_PASSWORD=$(cat "$APP_PASSWORD_FILE")
+  # The script goes through stdin, so the password is in no process's arguments.
+  psql "$ADMIN_URL" -Xq -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$OWNER_ROLE') THEN
+    CREATE ROLE $OWNER_ROLE LOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$RUNTIME_ROLE') THEN
+    CREATE ROLE $RUNTIME_ROLE NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
+    CREATE ROLE $APP_ROLE LOGIN;
+  END IF;
+END
+\$\$;
+ALTER ROLE $OWNER_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS INHERIT;
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE $APP_ROLE PASSWORD '$APP_PASSWORD';
+GRANT $RUNTIME_ROLE TO $APP_ROLE;
+SQL
+}
+
+# URL of database $1 as the owner role (trusted on the private cluster, like the admin).
+owner_url() { local base=${ADMIN_URL%/*}; echo "postgres://$OWNER_ROLE@${base#*@}/$1"; }
+# URL of database $1 as the runtime role, with its password (for the environment only).
+app_url() { local base=${ADMIN_URL%/*}; echo "postgres://$APP_ROLE:$APP_PASSWORD@${base#*@}/$1"; }
+
+# Database $1 owned by the owner role, no temporary objects for anyone else. A database made by
+# an older ops/run (everything owned by the admin) is handed over to the owner role.
+ensure_owned_db() {
+  local name=$1
+  create_db_if_missing "$name"
+  psql "$(db_url "$name")" -Xq -v ON_ERROR_STOP=1 >/dev/null <<SQL
+ALTER DATABASE "$name" OWNER TO $OWNER_ROLE;
+REVOKE TEMPORARY ON DATABASE "$name" FROM PUBLIC;
+DO \$\$
+DECLARE o record;
+BEGIN
+  FOR o IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','S')
+             AND pg_get_userbyid(c.relowner) <> '$OWNER_ROLE'
+             AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a','i')
+                             AND d.classid = 'pg_class'::regclass AND c.relkind = 'S')
+  LOOP
+    EXECUTE format('ALTER %s %I OWNER TO $OWNER_ROLE',
+      CASE o.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                     ELSE 'TABLE' END, o.relname);
+  END LOOP;
+  FOR o IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '$OWNER_ROLE'
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO $OWNER_ROLE', o.sig);
+  END LOOP;
+END
+\$\$;
+SQL
+}
 
 create_db_if_missing() {
   local name=$1

@@ -14,6 +14,9 @@ pub use dms_config::ConfigError;
 pub struct Settings {
     /// PostgreSQL connection URL (`database_url`, `DATABASE_URL`).
     pub database_url: String,
+    /// The schema owner's URL for `migrate` and `import-katottg` (`owner_database_url`,
+    /// `DMS_OWNER_DATABASE_URL`); `database_url` when unset (a one-role set-up).
+    pub owner_database_url: Option<String>,
     /// Direct-channel listener, bearer tokens (`api.listen`, `DMS_API_LISTEN`).
     pub listen: String,
     /// Трембіта listener; trusts Uxp-Client / X-Road-Client, so bind it only where the
@@ -60,6 +63,13 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("database_url", &dms_config::redact_url(&self.database_url))
+            .field(
+                "owner_database_url",
+                &self
+                    .owner_database_url
+                    .as_deref()
+                    .map(dms_config::redact_url),
+            )
             .field("listen", &self.listen)
             .field("trembita_listen", &self.trembita_listen)
             .field("admin_listen", &self.admin_listen)
@@ -185,6 +195,7 @@ impl Settings {
     fn read(l: &mut Layers) -> Settings {
         Settings {
             database_url: l.get("database_url").unwrap_or_default(),
+            owner_database_url: l.get("owner_database_url"),
             listen: l.get("api.listen").unwrap_or_default(),
             trembita_listen: l.get("api.trembita_listen"),
             admin_listen: l.get("api.admin_listen"),

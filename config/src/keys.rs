@@ -94,6 +94,15 @@ pub const KEYS: &[Key] = &[
         ),
         Secret::UrlPassword,
     ),
+    secret(
+        unset(
+            "owner_database_url",
+            "DMS_OWNER_DATABASE_URL",
+            "\"postgres://dms_owner@127.0.0.1:5432/dms\"",
+            "Connection URL of the role that owns the schema, for migrate and import-katottg only; default: database_url (a one-role set-up)",
+        ),
+        Secret::UrlPassword,
+    ),
     key(
         "keys_dir",
         "DMS_KEYS_DIR",

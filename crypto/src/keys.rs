@@ -21,6 +21,24 @@ pub enum KeyError {
     Malformed(PathBuf),
     #[error("the configured signing key {0} has no private key in the directory")]
     MissingActive(String),
+    #[error("private key file {0} is readable by its group or others (mode {1:o}); refusing it: chmod 600 it")]
+    Exposed(PathBuf, u32),
+}
+
+/// A private key readable by anyone but its owner is refused (and named), not used.
+fn check_private(path: &Path) -> Result<(), KeyError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| KeyError::Io(path.to_owned(), e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(KeyError::Exposed(path.to_owned(), mode & 0o777));
+        }
+    }
+    Ok(())
 }
 
 /// The service's keys: one active signing key (if any) and every public key ever used.
@@ -95,6 +113,7 @@ impl KeyRing {
             };
             match ext {
                 "ed25519" => {
+                    check_private(&path)?;
                     let key = SigningKey::from_bytes(&read_key_bytes(&path)?);
                     public.insert(stem.to_owned(), key.verifying_key());
                     private.insert(stem.to_owned(), key);
@@ -270,6 +289,31 @@ mod tests {
             verify_compact(&parts.join("."), &jwks),
             Err(VerifyError::BadSignature)
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_key_readable_by_others_is_refused_and_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("dms-keys-{}", uuid::Uuid::now_v7()));
+        let kid = KeyRing::generate(&dir).unwrap();
+        let path = dir.join(format!("{kid}.ed25519"));
+        assert!(KeyRing::load(&dir, None).unwrap().can_sign());
+        for mode in [0o640, 0o604, 0o644] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = KeyRing::load(&dir, None).unwrap_err();
+            assert!(
+                matches!(err, KeyError::Exposed(ref p, m) if *p == path && m == mode),
+                "{err}"
+            );
+            assert!(
+                err.to_string().contains(&path.display().to_string()),
+                "{err}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(KeyRing::load(&dir, None).unwrap().can_sign());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -41,6 +41,32 @@ pub fn manifest(ds: &Dataset, records_sha256: &str) -> Vec<u8> {
     }))
 }
 
+/// Data-set files are readable by the owner and its group (ЄДДР's pickup), never by others.
+pub const FILE_MODE: u32 = 0o640;
+/// Data-set directories: the same, plus traversal.
+pub const DIR_MODE: u32 = 0o750;
+
+fn create_file(path: &Path) -> std::io::Result<File> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(FILE_MODE);
+    }
+    opts.open(path)
+}
+
+fn private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(DIR_MODE);
+    }
+    builder.create(path)
+}
+
 /// Write the data set's files and record it as sealed. Rebuilding after a crash yields the same
 /// bytes: records, their order and every manifest field were fixed when the items were claimed.
 pub fn build(
@@ -56,11 +82,11 @@ pub fn build(
     if tmp.exists() {
         fs::remove_dir_all(&tmp)?;
     }
-    fs::create_dir(&tmp)?;
+    private_dir(&tmp)?;
     let mut hasher = Sha256::new();
     let mut count = 0i32;
     {
-        let file = File::create(tmp.join("records.jsonl"))?;
+        let file = create_file(&tmp.join("records.jsonl"))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let mut after = 0;
         loop {
@@ -94,7 +120,7 @@ pub fn build(
         ("manifest.json", &manifest[..]),
         ("manifest.jws", jws.as_bytes()),
     ] {
-        let mut f = File::create(tmp.join(name))?;
+        let mut f = create_file(&tmp.join(name))?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }

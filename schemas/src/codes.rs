@@ -110,6 +110,8 @@ field_codes! {
     NotAHromada = "not_a_hromada",
     /// Not a Трембіта client id of this registration body.
     ClientId = "client_id",
+    /// A notifications cursor beyond the registration body's last notice.
+    BeyondLastNotice = "beyond_last_notice",
 }
 
 impl fmt::Display for FieldCode {

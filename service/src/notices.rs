@@ -35,6 +35,15 @@ pub async fn read(
     // The acknowledgement (a write), the read and its audit row commit together.
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
+        // A cursor beyond the body's last notice would acknowledge notices that do not exist
+        // yet: refused, nothing acknowledged.
+        if after > dms_db::notices::last_notice(tx, body.id).await? {
+            return Err(ServiceError::field(
+                "/after",
+                FieldCode::BeyondLastNotice,
+                "is beyond your last notice; pass next_cursor",
+            ));
+        }
         let notices = dms_db::notices::notices(tx, body.id, after, limit).await?;
         // Audited even when nothing is returned: asking acknowledges everything up to `after`.
         let ids: Vec<_> = notices.iter().map(|n| n.action_id).collect();

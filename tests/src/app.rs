@@ -38,7 +38,10 @@ pub struct TestApp {
     pub admin_url: String,
     /// The operations listener (`/metrics`, health).
     pub ops_url: String,
+    /// The test database as the admin (fixtures that set up data).
     pub database_url: String,
+    /// The same database as the runtime role: what the service and the feeder connect as.
+    pub runtime_url: String,
     pub keys_dir: PathBuf,
     pub token: String,
     pub body: RegistrationBody,
@@ -79,9 +82,10 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
     } else {
         None
     };
+    let runtime_url = db::runtime_url(&database_url);
     let service_url = match &proxy {
-        Some(p) => db::through(&database_url, p.addr),
-        None => database_url.clone(),
+        Some(p) => db::through(&runtime_url, p.addr),
+        None => runtime_url.clone(),
     };
     let settings = dms_api::Settings {
         listen: "127.0.0.1:0".into(),
@@ -114,6 +118,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         admin_url,
         ops_url,
         database_url,
+        runtime_url,
         keys_dir,
         token,
         body,
@@ -209,7 +214,7 @@ impl TestApp {
     pub fn feeder(&self, outbox: &Path) -> Feeder {
         Feeder::new(
             binary("dms-feeder"),
-            &self.database_url,
+            &self.runtime_url,
             &self.keys_dir,
             outbox,
         )

@@ -16,6 +16,25 @@ pub fn admin_url() -> String {
         .expect("DMS_TEST_ADMIN_URL is not set: run the tests with ops/test")
 }
 
+/// The same database as the runtime role, with its password: what the service, the feeder and
+/// the everyday commands under test connect as (`DMS_TEST_RUNTIME_URL`, set by `ops/test`, names
+/// the role on the maintenance database). Without it, a one-role set-up: `database_url` itself.
+pub fn runtime_url(database_url: &str) -> String {
+    let Ok(runtime) = std::env::var("DMS_TEST_RUNTIME_URL") else {
+        return database_url.to_owned();
+    };
+    let (_, name) = database_url.rsplit_once('/').expect("database URL");
+    let (base, _) = runtime.rsplit_once('/').expect("runtime URL");
+    let (host, _) = split_url(database_url);
+    // The runtime URL's credentials, the database URL's server (it may be a proxy).
+    let credentials = base
+        .trim_start_matches("postgres://")
+        .rsplit_once('@')
+        .map(|(c, _)| c)
+        .expect("runtime URL with user and password");
+    format!("postgres://{credentials}@{host}/{name}")
+}
+
 fn template() -> String {
     std::env::var("DMS_TEST_TEMPLATE").unwrap_or_else(|_| "dms_test_template".into())
 }
@@ -49,6 +68,11 @@ pub async fn fresh_database() -> String {
         .execute(&mut conn)
         .await
         .expect("clone the template database");
+    // As `ops/run` does: nobody but the owner creates temporary objects.
+    diesel::sql_query(format!("REVOKE TEMPORARY ON DATABASE {name} FROM PUBLIC"))
+        .execute(&mut conn)
+        .await
+        .expect("revoke TEMPORARY");
     let (_, base) = split_url(&admin_url());
     format!("{base}/{name}")
 }

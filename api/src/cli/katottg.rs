@@ -1,15 +1,16 @@
 //! `import-katottg`: load (or refresh) the territorial codifier from the official XLSX.
 
-use super::{Context, Db};
+use super::{Context, OwnerDb};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Import (or refresh) the territorial codifier from the official КАТОТТГ XLSX.
+    /// Import (or refresh) the territorial codifier from the official КАТОТТГ XLSX, as the role
+    /// that owns the schema (reference data is an operator's act, not the runtime's).
     ImportKatottg {
         #[command(flatten)]
-        db: Db,
+        db: OwnerDb,
         file: PathBuf,
     },
 }
@@ -17,9 +18,9 @@ pub enum Command {
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::ImportKatottg { db, file } => {
-            let settings = ctx.database(&db)?;
+            let url = ctx.owner_url(&db)?;
             let rows = dms_db::import::read_workbook(&file)?;
-            let n = dms_db::import::import(&settings.database_url, &rows)?;
+            let n = dms_db::import::import(&url, &rows)?;
             println!("codifier objects imported: {n}");
         }
     }

@@ -87,6 +87,39 @@ impl Context {
     }
 }
 
+/// The schema owner's connection, for `migrate` and `import-katottg`: `--owner-url`, else
+/// `--database-url` (a one-role set-up, as before), else `owner_database_url`
+/// (`DMS_OWNER_DATABASE_URL`), else `database_url`.
+#[derive(clap::Args)]
+struct OwnerDb {
+    /// URL of the role that owns the schema [env DMS_OWNER_DATABASE_URL; file:
+    /// owner_database_url; default: the database URL]
+    #[arg(long)]
+    owner_url: Option<String>,
+    /// PostgreSQL connection URL, used as the owner's when --owner-url is not given (one-role
+    /// set-ups) [env DATABASE_URL; file: database_url]
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl Context {
+    /// The URL `migrate` and `import-katottg` connect with.
+    fn owner_url(&self, db: &OwnerDb) -> anyhow::Result<String> {
+        if let Some(url) = db.owner_url.as_ref().or(db.database_url.as_ref()) {
+            return Ok(url.clone());
+        }
+        let settings = self.settings(&ServeFlags::default(), Needs::Nothing)?;
+        match settings.owner_database_url {
+            Some(url) => Ok(url),
+            None if !settings.database_url.is_empty() => Ok(settings.database_url),
+            None => anyhow::bail!(
+                "no database to work on: set DMS_OWNER_DATABASE_URL (the schema owner) or \
+                 DATABASE_URL, or pass --owner-url"
+            ),
+        }
+    }
+}
+
 /// `--database-url`, for the commands that work on the database.
 #[derive(clap::Args)]
 struct Db {

@@ -1,6 +1,6 @@
 //! `serve`, `migrate`, `openapi`: running the service and what it needs before it runs.
 
-use super::{Context, Db};
+use super::{Context, OwnerDb};
 use anyhow::anyhow;
 use dms_api::config::{Needs, ServeFlags};
 use std::process::ExitCode;
@@ -9,8 +9,8 @@ use std::process::ExitCode;
 pub enum Command {
     /// Serve the API until interrupted.
     Serve(ServeFlags),
-    /// Apply pending database migrations.
-    Migrate(Db),
+    /// Apply pending database migrations, as the role that owns the schema.
+    Migrate(OwnerDb),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -26,8 +26,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
             })?;
         }
         Command::Migrate(db) => {
-            let settings = ctx.database(&db)?;
-            let n = dms_db::migrations::run(&settings.database_url).map_err(|e| anyhow!("{e}"))?;
+            let url = ctx.owner_url(&db)?;
+            let n = dms_db::migrations::run(&url).map_err(|e| anyhow!("{e}"))?;
             println!("migrations applied: {n}");
         }
         Command::Openapi => print!("{}", dms_api::openapi::document_text()),

@@ -15,3 +15,6 @@ CREATE TRIGGER verification_answer_corrections_append_only
 CREATE TRIGGER verification_answer_corrections_no_truncate
   BEFORE TRUNCATE ON verification_answer_corrections
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+-- The runtime role appends corrections and reads them (docs/design-notes.md, least privilege).
+GRANT SELECT, INSERT ON verification_answer_corrections TO dms_runtime;
+GRANT USAGE ON SEQUENCE verification_answer_corrections_id_seq TO dms_runtime;

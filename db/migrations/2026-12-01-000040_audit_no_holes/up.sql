@@ -38,3 +38,8 @@ ALTER TABLE datasets
   ADD COLUMN audit_head_audit_id  bigint,
   ADD COLUMN audit_head_hash      text,
   ADD COLUMN audit_head_sealed_at timestamptz;
+
+-- The runtime role (the API verifies; the feeder and `dms-api audit-seal` seal) reads and adds
+-- seal runs, never changes them.
+GRANT SELECT, INSERT ON audit_seal_runs TO dms_runtime;
+GRANT USAGE ON SEQUENCE audit_seal_runs_id_seq TO dms_runtime;

@@ -84,7 +84,7 @@ async fn against_eddr(
     let max_records = if env.short { "60" } else { "150" };
     let mut feeder = Feeder::new(
         env.bin("dms-feeder"),
-        &api.database_url,
+        &crate::db::runtime_url(&api.database_url),
         &api.keys_dir,
         outbox,
     )

@@ -92,7 +92,7 @@ async fn outbox_unwritable_in(
     let aside = base.join("outbox.aside");
     let mut feeder = Feeder::new(
         env.bin("dms-feeder"),
-        &api.database_url,
+        &crate::db::runtime_url(&api.database_url),
         &api.keys_dir,
         &outbox,
     );

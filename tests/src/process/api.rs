@@ -95,7 +95,7 @@ impl ApiProcess {
         let started = Instant::now();
         let mut cmd = Command::new(&self.bin);
         cmd.arg("serve")
-            .env("DATABASE_URL", &self.database_url)
+            .env("DATABASE_URL", db::runtime_url(&self.database_url))
             .env("DMS_API_LISTEN", format!("127.0.0.1:{}", self.port))
             .env(
                 "DMS_TREMBITA_LISTEN",
@@ -157,10 +157,11 @@ impl ApiProcess {
     }
 }
 
-/// `dms-api <command>` against a database (the CLI the operators use).
+/// `dms-api <command>` against a database (the CLI the operators use), as the runtime role.
 pub fn cli(database_url: &str) -> Command {
     let mut cmd = Command::new(binary("dms-api"));
-    cmd.env("DATABASE_URL", database_url).kill_on_drop(true);
+    cmd.env("DATABASE_URL", db::runtime_url(database_url))
+        .kill_on_drop(true);
     cmd
 }
 

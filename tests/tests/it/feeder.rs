@@ -41,6 +41,23 @@ async fn held_actions_wait_for_the_register_entry_and_go_out_oldest_first() {
     let r = feeder.run_once(&[]).await.expect_report();
     assert_eq!(r["built"], serde_json::json!([1]));
     let dirs = dataset_dirs(&dir);
+    // The outbox is not world-readable: 0640 files in a 0750 directory (whatever the umask
+    // grants beyond that).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dirs[0]) & 0o027, 0, "{}", dirs[0].display());
+        for name in ["records.jsonl", "manifest.json", "manifest.jws"] {
+            let path = dirs[0].join(name);
+            assert_eq!(
+                mode(&path) & 0o137,
+                0,
+                "{} is {:o}",
+                path.display(),
+                mode(&path)
+            );
+        }
+    }
     let records: Vec<Value> = read_records(&dirs[0]).unwrap();
     let ids: Vec<&str> = records
         .iter()

@@ -16,6 +16,7 @@ mod intake;
 mod logs;
 mod moves;
 mod operations;
+mod privileges;
 mod resilience;
 mod staff;
 mod support;

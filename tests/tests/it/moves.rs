@@ -45,9 +45,40 @@ async fn a_move_notifies_the_previous_community_exactly_once_and_a_cancellation_
     let n = &items[0];
     assert_eq!(n["kind"], "resident_registered_elsewhere");
     assert_eq!(n["dms_number"], moved["dms_number"]);
-    assert_eq!(n["registration_body_edrpou"], dms_tests::LVIV_EDRPOU);
     assert_eq!(n["effective_date"], doc["action"]["date"]);
     assert_eq!(n["person"]["unzr"], "19900315-12346");
+    // Who left and when, no more: not the new address, the document, the other community.
+    let person = &doc["person"];
+    let mut expected = json!({
+        "unzr": person["unzr"], "surname": person["surname"],
+        "given_name": person["given_name"], "birth_date": person["birth_date"],
+    });
+    if !person["patronymic"].is_null() {
+        expected["patronymic"] = person["patronymic"].clone();
+    }
+    assert_eq!(n["person"], expected, "{n}");
+    assert!(person["document"].is_object() && doc["address"].is_object());
+    let text = n.to_string();
+    for (what, value) in [
+        ("document number", &person["document"]["number"]),
+        ("street", &doc["address"]["street"]),
+        ("katottg", &doc["address"]["katottg"]),
+        ("edrpou", &json!(dms_tests::LVIV_EDRPOU)),
+    ] {
+        let value = value.as_str().unwrap();
+        assert!(!text.contains(value), "the notice carries the {what}: {n}");
+    }
+    let members: Vec<&String> = n.as_object().unwrap().keys().collect();
+    for forbidden in ["address", "document", "registration_body_edrpou", "rnokpp"] {
+        assert!(
+            !members.iter().any(|m| *m == forbidden),
+            "{forbidden} in {n}"
+        );
+        assert!(
+            n["person"].get(forbidden).is_none(),
+            "person/{forbidden} in {n}"
+        );
+    }
     // The previous registration that ended is the latest one of this community.
     assert!(n["previous_dms_number"].is_string());
     assert_ne!(n["previous_dms_number"], home["dms_number"]);
@@ -111,4 +142,65 @@ async fn bad_cursors_are_refused() {
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
     assert_eq!(pointers, ["/after", "/limit"]);
+}
+
+#[tokio::test]
+async fn a_cursor_beyond_the_last_notice_is_refused_and_acknowledges_nothing() {
+    let app = spawn_app().await;
+    let community = app.community(&app.token);
+    // No notices yet: any cursor above 0 is ahead of them.
+    let (status, p) = community
+        .call(Method::GET, "/v1/notifications?after=1001", None)
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["code"], "validation_failed");
+    assert_eq!(p["errors"][0]["pointer"], "/after");
+    assert_eq!(p["errors"][0]["code"], "beyond_last_notice");
+    assert_eq!(
+        app.count("registration_bodies WHERE notifications_acked <> 0")
+            .await,
+        0
+    );
+
+    // One notice: its id is a valid cursor, one more is not.
+    assert_eq!(
+        community
+            .submit(&person_action("registration_of_residence", 1))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        app.community(&app.lviv_token)
+            .submit(&lviv_registration())
+            .await
+            .0,
+        201
+    );
+    let page = community.notifications(0).await;
+    let last = page["next_cursor"].as_i64().unwrap();
+    assert!(last > 0, "{page}");
+    let (status, p) = community
+        .call(
+            Method::GET,
+            &format!("/v1/notifications?after={}", last + 1),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(
+        app.count("registration_bodies WHERE notifications_acked <> 0")
+            .await,
+        0,
+        "a refused cursor acknowledges nothing"
+    );
+    let (status, p) = community
+        .call(
+            Method::GET,
+            &format!("/v1/notifications?after={last}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["items"], json!([]));
 }

@@ -33,14 +33,28 @@ pub struct NoticeView {
     pub action_id: Uuid,
     pub dms_number: String,
     pub action_type: String,
-    pub registration_body_edrpou: String,
-    #[schema(value_type = Object)]
-    pub person: serde_json::Value,
+    /// Who left, and no more: `unzr` (when the action had one), `surname`, `given_name`,
+    /// `patronymic` (when given), `birth_date`. Never the document, the new address or the
+    /// other community.
+    pub person: NoticePerson,
     /// Your action that was ended (or restored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_action_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_dms_number: Option<String>,
+}
+
+/// The person a notice names: enough to find them in your register.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticePerson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unzr: Option<String>,
+    pub surname: String,
+    pub given_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patronymic: Option<String>,
+    pub birth_date: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,19 +86,23 @@ pub async fn notifications(
     let next_cursor = notices.last().map_or(after, |n| n.id);
     let items = notices
         .into_iter()
-        .map(|n| NoticeView {
-            id: n.id,
-            kind: n.kind,
-            effective_date: n.effective_date.to_string(),
-            action_id: n.action_id,
-            dms_number: n.dms_number,
-            action_type: n.action_type.to_string(),
-            registration_body_edrpou: n.registration_body_edrpou,
-            person: n.person.unwrap_or(serde_json::Value::Null),
-            previous_action_id: n.previous_action_id,
-            previous_dms_number: n.previous_dms_number,
+        .map(|n| {
+            Ok(NoticeView {
+                id: n.id,
+                kind: n.kind,
+                effective_date: n.effective_date.to_string(),
+                action_id: n.action_id,
+                dms_number: n.dms_number,
+                action_type: n.action_type.to_string(),
+                person: n
+                    .person
+                    .and_then(|p| serde_json::from_value(p).ok())
+                    .ok_or(ApiError::Internal)?,
+                previous_action_id: n.previous_action_id,
+                previous_dms_number: n.previous_dms_number,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(NoticePage { items, next_cursor }))
 }
 
@@ -93,5 +111,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(notifications), components(schemas(NoticeView, NoticePage)))]
+#[openapi(
+    paths(notifications),
+    components(schemas(NoticeView, NoticePerson, NoticePage))
+)]
 pub struct Doc;
