@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ENV = os.environ
@@ -40,12 +41,20 @@ def http(method, url, token=None, body=None, headers=None, context=None, timeout
 
 
 def psql(url, sql):
-    """(ok, output) of one statement run as the role of `url`."""
+    """(ok, output) of one statement run as the role of `url` (its password, if any, goes in
+    the environment, not in psql's arguments)."""
+    parts = urllib.parse.urlsplit(url)
+    env = dict(ENV)
+    if parts.password:
+        env["PGPASSWORD"] = urllib.parse.unquote(parts.password)
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
     p = subprocess.run(
         ["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql],
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
     return p.returncode == 0, (p.stdout + p.stderr).strip()
 
