@@ -12,11 +12,16 @@ struct Definition {
 
 /// The quoted values of `column IN ('a', 'b')` (PostgreSQL shows it as `= ANY (ARRAY[...])`).
 fn admitted(definitions: &[String], column: &str) -> Option<BTreeSet<String>> {
+    // The column's own domain check is the constraint that begins with it (another CHECK may
+    // mention the column inside a larger condition, e.g. `(state IN (…)) = (dataset_seq IS NULL)`).
     definitions.iter().find_map(|d| {
-        let at = d
-            .find(&format!("({column} = ANY"))
-            .or_else(|| d.find(&format!("(({column})::text = ANY")))?;
-        let rest = &d[at..];
+        let body = d.strip_prefix("CHECK (")?;
+        if !(body.starts_with(&format!("({column} = ANY"))
+            || body.starts_with(&format!("(({column})::text = ANY")))
+        {
+            return None;
+        }
+        let rest = body;
         let list = &rest[rest.find("ARRAY[")? + 6..rest.find(']')?];
         Some(
             list.split(',')
