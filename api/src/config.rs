@@ -9,6 +9,9 @@ use std::time::Duration;
 
 pub use dms_config::ConfigError;
 
+mod tls;
+pub use tls::{is_loopback, TlsSettings};
+
 /// Everything `dms-api` is configured with.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -47,6 +50,8 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// The scheduled jobs' settings (`[jobs]`), for the commands that run a job once.
     pub jobs: JobsSettings,
+    /// TLS of the listeners, the direct channel's mode (`api.channel`, `api.*tls_*`).
+    pub tls: TlsSettings,
 }
 
 // By hand, so that the password and the metrics token never reach a log line.
@@ -71,6 +76,7 @@ impl std::fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("body_timeout_secs", &self.body_timeout_secs)
             .field("jobs", &self.jobs)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -188,6 +194,7 @@ impl Settings {
             workers: l.get("api.workers"),
             body_timeout_secs: l.get("api.body_timeout_secs").unwrap_or_default(),
             jobs: JobsSettings::read(l),
+            tls: TlsSettings::read(l),
         }
     }
 
@@ -233,6 +240,7 @@ impl Settings {
             l.invalid("api.workers", "must be at least 1");
         }
         self.jobs.check(l);
+        self.tls.check(l, self.trembita_listen.as_deref());
     }
 
     /// The pool's size and timeouts.

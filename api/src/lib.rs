@@ -17,6 +17,7 @@ pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod tls;
 
 pub use config::Settings;
 pub use middleware::request_id;

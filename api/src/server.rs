@@ -2,7 +2,8 @@
 //! the shared state, the middleware and the routes of that side.
 
 use crate::config::Settings;
-use crate::extract::ChannelMode;
+use crate::extract::{ChannelMode, PeerRequired};
+use crate::tls::ListenerTls;
 use crate::middleware::{self, Wrap};
 use crate::problem::ApiError;
 use crate::routes;
@@ -29,8 +30,14 @@ fn bind(
     state: Data<AppState>,
     listener: Listener,
     addr: &str,
+    tls: &ListenerTls,
     workers: Option<usize>,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let require_client = matches!(
+        listener,
+        Listener::Community(ChannelMode::Mtls | ChannelMode::Trembita)
+    );
+    let peer_required = PeerRequired(tls.enabled() && (require_client || tls.checks_clients()));
     let server = HttpServer::new(move || {
         let wrap = Wrap {
             metrics: state.metrics.clone(),
@@ -43,6 +50,7 @@ fn bind(
         App::new()
             .app_data(state.clone())
             .app_data(Data::new(mode))
+            .app_data(Data::new(peer_required))
             .app_data(
                 web::QueryConfig::default().error_handler(|_, _| ApiError::MalformedQuery.into()),
             )
@@ -56,7 +64,14 @@ fn bind(
             })
             .default_service(web::to(routes::resource::not_found))
     })
-    .bind(addr)
+    .on_connect(crate::tls::on_connect);
+    let server = if tls.enabled() {
+        let config = crate::tls::server_config(tls, require_client)
+            .with_context(|| format!("TLS of the listener on {addr}"))?;
+        server.bind_rustls_0_23(addr, config)
+    } else {
+        server.bind(addr)
+    }
     .with_context(|| format!("cannot listen on {addr}"))?;
     let server = match workers {
         Some(n) => server.workers(n),
@@ -68,6 +83,34 @@ fn bind(
         .copied()
         .with_context(|| format!("no address bound for {addr}"))?;
     Ok((server.run(), bound))
+}
+
+/// The Трембіта listener trusts a header, so it serves plain HTTP only when asked for and only on
+/// a loopback address; the configuration check says so too, this guards settings built in code.
+fn refuse_plain_trembita(settings: &Settings) -> anyhow::Result<()> {
+    let Some(addr) = &settings.trembita_listen else {
+        return Ok(());
+    };
+    let tls = &settings.tls;
+    if tls.trembita.enabled() {
+        anyhow::ensure!(
+            tls.trembita.checks_clients(),
+            "the Трембіта listener requires the security server's client certificate: set \
+             api.trembita_tls_client_ca or api.trembita_tls_client_fingerprints"
+        );
+        return Ok(());
+    }
+    anyhow::ensure!(
+        tls.trembita_insecure_http,
+        "the Трембіта listener on {addr} serves TLS: set api.trembita_tls_cert (plain HTTP only \
+         for development: api.trembita_insecure_http on a loopback address)"
+    );
+    anyhow::ensure!(
+        crate::config::is_loopback(addr),
+        "api.trembita_insecure_http: plain HTTP only on a loopback address, not {addr}"
+    );
+    tracing::warn!(trembita = %addr, "the Трембіта listener serves plain HTTP (development mode)");
+    Ok(())
 }
 
 /// The running service: its bound addresses and handles to stop it.
@@ -93,6 +136,7 @@ impl Running {
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    refuse_plain_trembita(settings)?;
     let pool = dms_db::pool::connect_with(&settings.database_url, settings.pool_options())?;
     let keys = KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
@@ -112,26 +156,30 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let mut servers = Vec::new();
     let (server, addr) = bind(
         state.clone(),
-        Listener::Community(ChannelMode::Token),
+        Listener::Community(settings.tls.channel),
         &settings.listen,
+        &settings.tls.direct,
         settings.workers,
     )?;
     servers.push(server);
-    let mut optional =
-        |listen: &Option<String>, listener: Listener| -> anyhow::Result<Option<SocketAddr>> {
-            let Some(listen) = listen else {
-                return Ok(None);
-            };
-            let (server, addr) = bind(state.clone(), listener, listen, settings.workers)?;
-            servers.push(server);
-            Ok(Some(addr))
+    let mut optional = |listen: &Option<String>,
+                        listener: Listener,
+                        tls: &ListenerTls|
+     -> anyhow::Result<Option<SocketAddr>> {
+        let Some(listen) = listen else {
+            return Ok(None);
         };
+        let (server, addr) = bind(state.clone(), listener, listen, tls, settings.workers)?;
+        servers.push(server);
+        Ok(Some(addr))
+    };
     let trembita_addr = optional(
         &settings.trembita_listen,
         Listener::Community(ChannelMode::Trembita),
+        &settings.tls.trembita,
     )?;
-    let admin_addr = optional(&settings.admin_listen, Listener::Admin)?;
-    let ops_addr = optional(&settings.ops_listen, Listener::Operations)?;
+    let admin_addr = optional(&settings.admin_listen, Listener::Admin, &settings.tls.admin)?;
+    let ops_addr = optional(&settings.ops_listen, Listener::Operations, &settings.tls.ops)?;
     let handles = servers.iter().map(|s| s.handle()).collect();
     tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
     Ok(Running {

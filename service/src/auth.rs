@@ -40,12 +40,42 @@ pub struct Attempt<'a> {
 fn presented(kind: CredentialKind, lookup: Option<&str>) -> Option<String> {
     lookup.map(|l| match kind {
         CredentialKind::Token => format!("sha256:{}", &l[..12.min(l.len())]),
-        CredentialKind::Trembita => l.to_owned(),
+        CredentialKind::Trembita | CredentialKind::Certificate => l.to_owned(),
     })
 }
 
+/// Refuse a registration body's request before any credential is looked up, audited like every
+/// refusal with what was presented: `auth.conflicting_client` (the Трембіта client named more
+/// than once, or differently in `Uxp-Client` and `X-Road-Client`) or `auth.no_client_certificate`
+/// (a connection without the client certificate the listener requires).
+pub async fn refuse(
+    services: &Services,
+    event: &'static str,
+    presented: &[&str],
+    attempt: &Attempt<'_>,
+) -> Refusal {
+    let event = AuditEvent {
+        actor_kind: "client".into(),
+        actor_id: None,
+        channel: attempt.channel.into(),
+        event: event.into(),
+        target: None,
+        request_id: attempt.request_id.clone(),
+        details: serde_json::json!({ "presented": presented, "path": attempt.path }),
+    };
+    let recorded = async {
+        let mut conn = services.conn().await?;
+        dms_db::audit::record(&mut conn, &event).await?;
+        Ok::<_, Refusal>(())
+    };
+    match recorded.await {
+        Ok(()) => Refusal::Unknown,
+        Err(e) => e,
+    }
+}
+
 /// The active registration body holding this credential: a bearer token (`kind` token, the
-/// token itself) or a Трембіта client id.
+/// token itself), a Трембіта client id or a client certificate's SHA-256 fingerprint.
 pub async fn registration_body(
     services: &Services,
     kind: CredentialKind,
@@ -54,7 +84,7 @@ pub async fn registration_body(
 ) -> Result<RegistrationBody, Refusal> {
     let lookup = credential.map(|c| match kind {
         CredentialKind::Token => token_lookup(c),
-        CredentialKind::Trembita => c.to_owned(),
+        CredentialKind::Trembita | CredentialKind::Certificate => c.to_owned(),
     });
     let mut conn = services.conn().await?;
     let found = match &lookup {
