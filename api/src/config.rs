@@ -330,6 +330,7 @@ mod tests {
             let env = [
                 ("DMS_ADMIN_LISTEN", "127.0.0.1:2002"),
                 ("DMS_TREMBITA_LISTEN", "127.0.0.1:2003"),
+                ("DMS_TREMBITA_INSECURE_HTTP", "true"),
                 ("DMS_HTTP_WORKERS", "2"),
             ];
             let flags = ServeFlags {
@@ -391,6 +392,51 @@ mod tests {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
         assert!(!text.contains("short"), "{text}");
+    }
+
+    #[test]
+    fn the_trembita_listener_serves_tls_or_plain_http_only_when_asked_on_loopback() {
+        let problems = |env: &[(&str, &str)]| {
+            let (_, l) =
+                Settings::layered(layers(None, env, &ServeFlags::default()), Needs::Nothing);
+            l.problems().join("\n")
+        };
+        let plain = problems(&[("DMS_TREMBITA_LISTEN", "127.0.0.1:8081")]);
+        assert!(
+            plain.contains("api.trembita_listen") && plain.contains("serves TLS"),
+            "{plain}"
+        );
+        let dev = [
+            ("DMS_TREMBITA_LISTEN", "127.0.0.1:8081"),
+            ("DMS_TREMBITA_INSECURE_HTTP", "true"),
+        ];
+        assert_eq!(problems(&dev), "");
+        let exposed = problems(&[
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_INSECURE_HTTP", "true"),
+        ]);
+        assert!(
+            exposed.contains("DMS_TREMBITA_INSECURE_HTTP") && exposed.contains("loopback"),
+            "{exposed}"
+        );
+        let no_client_auth = problems(&[
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_TLS_CERT", "server.crt"),
+            ("DMS_TREMBITA_TLS_KEY", "server.key"),
+        ]);
+        assert!(
+            no_client_auth.contains("client certificate"),
+            "{no_client_auth}"
+        );
+        let tls = [
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_TLS_CERT", "server.crt"),
+            ("DMS_TREMBITA_TLS_KEY", "server.key"),
+            ("DMS_TREMBITA_TLS_CLIENT_FINGERPRINTS", &"ab".repeat(32)),
+        ];
+        assert_eq!(problems(&tls), "");
+        let mtls = problems(&[("DMS_API_CHANNEL", "mtls")]);
+        assert!(mtls.contains("api.tls_cert"), "{mtls}");
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use crate::config::Settings;
 use crate::extract::{ChannelMode, PeerRequired};
-use crate::tls::ListenerTls;
 use crate::middleware::{self, Wrap};
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
+use crate::tls::ListenerTls;
 use actix_web::dev::ServerHandle;
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
@@ -179,7 +179,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         &settings.tls.trembita,
     )?;
     let admin_addr = optional(&settings.admin_listen, Listener::Admin, &settings.tls.admin)?;
-    let ops_addr = optional(&settings.ops_listen, Listener::Operations, &settings.tls.ops)?;
+    let ops_addr = optional(
+        &settings.ops_listen,
+        Listener::Operations,
+        &settings.tls.ops,
+    )?;
     let handles = servers.iter().map(|s| s.handle()).collect();
     tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
     Ok(Running {

@@ -15,7 +15,12 @@ pub enum Command {
         #[arg(long, env = "DMS_URL")]
         url: String,
         /// The bearer token (not needed when the client certificate identifies the body).
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true, required_unless_present = "client_cert")]
+        #[arg(
+            long,
+            env = "DMS_TOKEN",
+            hide_env_values = true,
+            required_unless_present = "client_cert"
+        )]
         token: Option<String>,
         #[command(flatten)]
         tls: TlsArgs,

@@ -70,6 +70,12 @@ pub fn client_config(
         None => Ok(builder.with_no_client_auth()),
         Some((cert, key)) => builder
             .with_client_auth_cert(load_certs(cert)?, load_key(key)?)
-            .map_err(|e| fail(cert, "the client certificate and key do not fit together:", e)),
+            .map_err(|e| {
+                fail(
+                    cert,
+                    "the client certificate and key do not fit together:",
+                    e,
+                )
+            }),
     }
 }

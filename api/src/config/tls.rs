@@ -100,9 +100,10 @@ impl TlsSettings {
     }
 
     pub fn check(&self, l: &mut Layers, trembita_listen: Option<&str>) {
-        for (prefix, tls) in PREFIXES
-            .iter()
-            .zip([&self.direct, &self.trembita, &self.admin, &self.ops])
+        for (prefix, tls) in
+            PREFIXES
+                .iter()
+                .zip([&self.direct, &self.trembita, &self.admin, &self.ops])
         {
             check_listener(l, prefix, tls);
         }
@@ -156,10 +157,20 @@ mod tests {
 
     #[test]
     fn loopback_addresses() {
-        for yes in ["127.0.0.1:8081", "127.1.2.3:0", "[::1]:8081", "localhost:8081"] {
+        for yes in [
+            "127.0.0.1:8081",
+            "127.1.2.3:0",
+            "[::1]:8081",
+            "localhost:8081",
+        ] {
             assert!(is_loopback(yes), "{yes}");
         }
-        for no in ["0.0.0.0:8081", "10.0.0.1:8081", "[::]:8081", "dms.internal:8081"] {
+        for no in [
+            "0.0.0.0:8081",
+            "10.0.0.1:8081",
+            "[::]:8081",
+            "dms.internal:8081",
+        ] {
             assert!(!is_loopback(no), "{no}");
         }
     }

@@ -16,4 +16,5 @@ mod operations;
 mod resilience;
 mod staff;
 mod support;
+mod tls;
 mod validation;
