@@ -132,6 +132,9 @@ async fn plain_http_for_trembita_only_when_asked_for_and_on_loopback() {
     let mut dev = base();
     dev.tls.trembita_insecure_http = true;
     let running = dms_api::start(&dev).await.unwrap();
+    for server in running.servers {
+        tokio::spawn(server);
+    }
     for h in running.handles {
         h.stop(false).await;
     }
