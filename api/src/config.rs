@@ -9,6 +9,9 @@ use std::time::Duration;
 
 pub use dms_config::ConfigError;
 
+mod tls;
+pub use tls::{is_loopback, TlsSettings};
+
 /// Everything `dms-api` is configured with.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -56,6 +59,8 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// The scheduled jobs' settings (`[jobs]`), for the commands that run a job once.
     pub jobs: JobsSettings,
+    /// TLS of the listeners, the direct channel's mode (`api.channel`, `api.*tls_*`).
+    pub tls: TlsSettings,
 }
 
 // By hand, so that the password and the metrics token never reach a log line.
@@ -92,6 +97,7 @@ impl std::fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("body_timeout_secs", &self.body_timeout_secs)
             .field("jobs", &self.jobs)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -215,6 +221,7 @@ impl Settings {
             workers: l.get("api.workers"),
             body_timeout_secs: l.get("api.body_timeout_secs").unwrap_or_default(),
             jobs: JobsSettings::read(l),
+            tls: TlsSettings::read(l),
         }
     }
 
@@ -261,6 +268,7 @@ impl Settings {
             l.invalid("api.workers", "must be at least 1");
         }
         self.jobs.check(l);
+        self.tls.check(l, self.trembita_listen.as_deref());
     }
 
     /// The pool's size and timeouts.
@@ -355,6 +363,7 @@ mod tests {
             let env = [
                 ("DMS_ADMIN_LISTEN", "127.0.0.1:2002"),
                 ("DMS_TREMBITA_LISTEN", "127.0.0.1:2003"),
+                ("DMS_TREMBITA_INSECURE_HTTP", "true"),
                 ("DMS_HTTP_WORKERS", "2"),
             ];
             let flags = ServeFlags {
@@ -416,6 +425,51 @@ mod tests {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
         assert!(!text.contains("short"), "{text}");
+    }
+
+    #[test]
+    fn the_trembita_listener_serves_tls_or_plain_http_only_when_asked_on_loopback() {
+        let problems = |env: &[(&str, &str)]| {
+            let (_, l) =
+                Settings::layered(layers(None, env, &ServeFlags::default()), Needs::Nothing);
+            l.problems().join("\n")
+        };
+        let plain = problems(&[("DMS_TREMBITA_LISTEN", "127.0.0.1:8081")]);
+        assert!(
+            plain.contains("api.trembita_listen") && plain.contains("serves TLS"),
+            "{plain}"
+        );
+        let dev = [
+            ("DMS_TREMBITA_LISTEN", "127.0.0.1:8081"),
+            ("DMS_TREMBITA_INSECURE_HTTP", "true"),
+        ];
+        assert_eq!(problems(&dev), "");
+        let exposed = problems(&[
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_INSECURE_HTTP", "true"),
+        ]);
+        assert!(
+            exposed.contains("DMS_TREMBITA_INSECURE_HTTP") && exposed.contains("loopback"),
+            "{exposed}"
+        );
+        let no_client_auth = problems(&[
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_TLS_CERT", "server.crt"),
+            ("DMS_TREMBITA_TLS_KEY", "server.key"),
+        ]);
+        assert!(
+            no_client_auth.contains("client certificate"),
+            "{no_client_auth}"
+        );
+        let tls = [
+            ("DMS_TREMBITA_LISTEN", "0.0.0.0:8081"),
+            ("DMS_TREMBITA_TLS_CERT", "server.crt"),
+            ("DMS_TREMBITA_TLS_KEY", "server.key"),
+            ("DMS_TREMBITA_TLS_CLIENT_FINGERPRINTS", &"ab".repeat(32)),
+        ];
+        assert_eq!(problems(&tls), "");
+        let mtls = problems(&[("DMS_API_CHANNEL", "mtls")]);
+        assert!(mtls.contains("api.tls_cert"), "{mtls}");
     }
 
     #[test]

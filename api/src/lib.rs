@@ -19,6 +19,7 @@ pub mod refusals;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod tls;
 
 pub use config::Settings;
 pub use middleware::request_id;

@@ -2,11 +2,12 @@
 //! the shared state, the middleware and the routes of that side.
 
 use crate::config::Settings;
-use crate::extract::ChannelMode;
+use crate::extract::{ChannelMode, PeerRequired};
 use crate::middleware::{self, Wrap};
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
+use crate::tls::ListenerTls;
 use actix_web::dev::ServerHandle;
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
@@ -29,8 +30,14 @@ fn bind(
     state: Data<AppState>,
     listener: Listener,
     addr: &str,
+    tls: &ListenerTls,
     workers: Option<usize>,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let require_client = matches!(
+        listener,
+        Listener::Community(ChannelMode::Mtls | ChannelMode::Trembita)
+    );
+    let peer_required = PeerRequired(tls.enabled() && (require_client || tls.checks_clients()));
     let server = HttpServer::new(move || {
         let trembita = listener == Listener::Community(ChannelMode::Trembita);
         let wrap = Wrap {
@@ -52,6 +59,7 @@ fn bind(
         App::new()
             .app_data(state.clone())
             .app_data(Data::new(mode))
+            .app_data(Data::new(peer_required))
             .app_data(
                 web::QueryConfig::default().error_handler(|_, _| ApiError::MalformedQuery.into()),
             )
@@ -65,7 +73,14 @@ fn bind(
             })
             .default_service(web::to(routes::resource::not_found))
     })
-    .bind(addr)
+    .on_connect(crate::tls::on_connect);
+    let server = if tls.enabled() {
+        let config = crate::tls::server_config(tls, require_client)
+            .with_context(|| format!("TLS of the listener on {addr}"))?;
+        server.bind_rustls_0_23(addr, config)
+    } else {
+        server.bind(addr)
+    }
     .with_context(|| format!("cannot listen on {addr}"))?;
     let server = match workers {
         Some(n) => server.workers(n),
@@ -77,6 +92,34 @@ fn bind(
         .copied()
         .with_context(|| format!("no address bound for {addr}"))?;
     Ok((server.run(), bound))
+}
+
+/// The Трембіта listener trusts a header, so it serves plain HTTP only when asked for and only on
+/// a loopback address; the configuration check says so too, this guards settings built in code.
+fn refuse_plain_trembita(settings: &Settings) -> anyhow::Result<()> {
+    let Some(addr) = &settings.trembita_listen else {
+        return Ok(());
+    };
+    let tls = &settings.tls;
+    if tls.trembita.enabled() {
+        anyhow::ensure!(
+            tls.trembita.checks_clients(),
+            "the Трембіта listener requires the security server's client certificate: set \
+             api.trembita_tls_client_ca or api.trembita_tls_client_fingerprints"
+        );
+        return Ok(());
+    }
+    anyhow::ensure!(
+        tls.trembita_insecure_http,
+        "the Трембіта listener on {addr} serves TLS: set api.trembita_tls_cert (plain HTTP only \
+         for development: api.trembita_insecure_http on a loopback address)"
+    );
+    anyhow::ensure!(
+        crate::config::is_loopback(addr),
+        "api.trembita_insecure_http: plain HTTP only on a loopback address, not {addr}"
+    );
+    tracing::warn!(trembita = %addr, "the Трембіта listener serves plain HTTP (development mode)");
+    Ok(())
 }
 
 /// The running service: its bound addresses and handles to stop it.
@@ -142,6 +185,7 @@ fn spawn_housekeeping(state: Data<AppState>) {
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    refuse_plain_trembita(settings)?;
     let pool = dms_db::pool::connect_with(&settings.database_url, settings.pool_options())?;
     let keys = KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
@@ -169,34 +213,43 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let mut servers = Vec::new();
     let (server, addr) = bind(
         state,
-        Listener::Community(ChannelMode::Token),
+        Listener::Community(settings.tls.channel),
         &settings.listen,
+        &settings.tls.direct,
         settings.workers,
     )?;
     servers.push(server);
     let mut optional = |listen: &Option<String>,
                         listener: Listener,
+                        tls: &ListenerTls,
                         pool_size: usize|
      -> anyhow::Result<Option<SocketAddr>> {
         let Some(listen) = listen else {
             return Ok(None);
         };
         let state = shared.with_pool(settings, pool_size)?;
-        let (server, addr) = bind(state, listener, listen, settings.workers)?;
+        let (server, addr) = bind(state, listener, listen, tls, settings.workers)?;
         servers.push(server);
         Ok(Some(addr))
     };
     let trembita_addr = optional(
         &settings.trembita_listen,
         Listener::Community(ChannelMode::Trembita),
+        &settings.tls.trembita,
         settings.db_pool_size,
     )?;
     let admin_addr = optional(
         &settings.admin_listen,
         Listener::Admin,
+        &settings.tls.admin,
         settings.db_admin_pool_size,
     )?;
-    let ops_addr = optional(&settings.ops_listen, Listener::Operations, OPS_POOL_SIZE)?;
+    let ops_addr = optional(
+        &settings.ops_listen,
+        Listener::Operations,
+        &settings.tls.ops,
+        OPS_POOL_SIZE,
+    )?;
     let handles = servers.iter().map(|s| s.handle()).collect();
     tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
     Ok(Running {

@@ -5,7 +5,7 @@
 pub mod cli;
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use dms_crypto::RECEIPT_TYP;
@@ -49,26 +49,67 @@ pub struct VerifiedReceipt {
     pub payload: Vec<u8>,
 }
 
-fn http() -> Result<reqwest::blocking::Client, ClientError> {
+/// How the client does TLS: which CA it trusts (the public web roots when none is given) and the
+/// client certificate it presents (the direct channel in `mtls` mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// PEM CA certificates to trust instead of the public web roots.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate (chain) and its private key.
+    pub identity: Option<(PathBuf, PathBuf)>,
+}
+
+impl Tls {
+    fn config(&self) -> Result<rustls::ClientConfig, ClientError> {
+        let invalid = |e: dms_crypto::tls::TlsError| ClientError::Invalid(e.to_string());
+        let roots = match &self.ca_file {
+            Some(ca) => dms_crypto::tls::load_roots(ca).map_err(invalid)?,
+            None => rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+        };
+        let identity = self
+            .identity
+            .as_ref()
+            .map(|(c, k)| (c.as_path(), k.as_path()));
+        dms_crypto::tls::client_config(roots, identity).map_err(invalid)
+    }
+}
+
+fn http(tls: &Tls) -> Result<reqwest::blocking::Client, ClientError> {
     // Generous: a retry is always safe, but a client that gives up early makes people retry
     // by hand.
     Ok(reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(60))
+        .use_preconfigured_tls(tls.config()?)
         .build()?)
 }
 
 /// POST `body` (a registration action, JSON) to `<url>/v1/registration-actions` with a bearer
 /// token. Retrying with the same `external_id` is safe: the same receipt comes back.
 pub fn submit(url: &str, token: &str, body: Vec<u8>) -> Result<Answer, ClientError> {
-    let res = http()?
+    submit_with(url, Some(token), body, &Tls::default())
+}
+
+/// [`submit`] with TLS settings; without a token when the client certificate identifies the
+/// body (the direct channel in `mtls` mode).
+pub fn submit_with(
+    url: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+    tls: &Tls,
+) -> Result<Answer, ClientError> {
+    let mut req = http(tls)?
         .post(format!(
             "{}/v1/registration-actions",
             url.trim_end_matches('/')
         ))
-        .bearer_auth(token)
         .header("content-type", "application/json")
-        .body(body)
-        .send()?;
+        .body(body);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send()?;
     let status = res.status().as_u16();
     Ok(Answer {
         status,
@@ -78,6 +119,11 @@ pub fn submit(url: &str, token: &str, body: Vec<u8>) -> Result<Answer, ClientErr
 
 /// The JWKS from a file, or from `<base url>/.well-known/jwks.json`.
 pub fn load_jwks(source: &str) -> Result<Value, ClientError> {
+    load_jwks_with(source, &Tls::default())
+}
+
+/// [`load_jwks`] with TLS settings.
+pub fn load_jwks_with(source: &str, tls: &Tls) -> Result<Value, ClientError> {
     if Path::new(source).is_file() {
         let bytes = std::fs::read(source).map_err(|e| ClientError::Read {
             path: source.into(),
@@ -85,7 +131,7 @@ pub fn load_jwks(source: &str) -> Result<Value, ClientError> {
         })?;
         serde_json::from_slice(&bytes).map_err(ClientError::Jwks)
     } else {
-        Ok(http()?
+        Ok(http(tls)?
             .get(format!(
                 "{}/.well-known/jwks.json",
                 source.trim_end_matches('/')

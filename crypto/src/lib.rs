@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod keys;
+pub mod tls;
 
 pub use keys::{verify_compact, write_durably, ActiveKey, KeyError, KeyRing, VerifyError};
 

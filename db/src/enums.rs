@@ -96,6 +96,9 @@ text_enum! {
         Token = "token",
         /// `lookup` is a Трембіта client id `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
         Trembita = "trembita",
+        /// `lookup` is the lower-case hex SHA-256 fingerprint of a client certificate
+        /// (the direct channel in `mtls` mode).
+        Certificate = "certificate",
     }
 }
 
@@ -106,6 +109,8 @@ text_enum! {
         Token = "token",
         /// Трембіта, through its security server.
         Trembita = "trembita",
+        /// The direct channel, with a client certificate (mutual TLS).
+        Mtls = "mtls",
     }
 }
 

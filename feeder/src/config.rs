@@ -15,6 +15,12 @@ pub struct Settings {
     pub outbox: PathBuf,
     /// ЄДДР endpoint; data sets are PUT to `<url>/datasets/<seq>` when set (`feeder.eddr_url`).
     pub eddr_url: Option<String>,
+    /// PEM CA certificates trusted for an https ЄДДР endpoint (`feeder.eddr_ca`).
+    pub eddr_ca: Option<PathBuf>,
+    /// PEM client certificate (chain) for mutual TLS with ЄДДР (`feeder.eddr_client_cert`).
+    pub eddr_client_cert: Option<PathBuf>,
+    /// PEM private key of the client certificate (`feeder.eddr_client_key`).
+    pub eddr_client_key: Option<PathBuf>,
     /// `keys_dir`, `DMS_KEYS_DIR`.
     pub keys_dir: PathBuf,
     /// `signing_kid`, `DMS_SIGNING_KID`.
@@ -48,6 +54,9 @@ impl std::fmt::Debug for Settings {
                 "eddr_url",
                 &self.eddr_url.as_deref().map(dms_config::redact_url),
             )
+            .field("eddr_ca", &self.eddr_ca)
+            .field("eddr_client_cert", &self.eddr_client_cert)
+            .field("eddr_client_key", &self.eddr_client_key)
             .field("keys_dir", &self.keys_dir)
             .field("signing_kid", &self.signing_kid)
             .field("max_records", &self.max_records)
@@ -198,6 +207,9 @@ impl Settings {
             database_url: l.get("database_url").unwrap_or_default(),
             outbox: l.get("feeder.outbox").unwrap_or_default(),
             eddr_url: l.get("feeder.eddr_url"),
+            eddr_ca: l.get("feeder.eddr_ca"),
+            eddr_client_cert: l.get("feeder.eddr_client_cert"),
+            eddr_client_key: l.get("feeder.eddr_client_key"),
             keys_dir: l.get("keys_dir").unwrap_or_default(),
             signing_kid: l.get("signing_kid"),
             max_records: l.get("feeder.max_records").unwrap_or_default(),
@@ -222,7 +234,17 @@ impl Settings {
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
             if !ok {
                 l.invalid("feeder.eddr_url", "not an http(s) URL");
+            } else if url.starts_with("https:") && self.eddr_ca.is_none() {
+                l.invalid(
+                    "feeder.eddr_url",
+                    "an https URL needs feeder.eddr_ca (the CA of ЄДДР's certificate)",
+                );
             }
+        }
+        match (&self.eddr_client_cert, &self.eddr_client_key) {
+            (Some(_), None) => l.invalid("feeder.eddr_client_cert", "needs feeder.eddr_client_key"),
+            (None, Some(_)) => l.invalid("feeder.eddr_client_key", "needs feeder.eddr_client_cert"),
+            _ => {}
         }
         for (path, value) in [
             ("feeder.max_records", self.max_records),

@@ -32,6 +32,20 @@ struct AckItem {
     reason: Option<String>,
 }
 
+/// TLS towards ЄДДР: only the configured CA is trusted (no public roots), and the configured
+/// client certificate is presented for mutual TLS.
+fn tls(s: &Settings) -> anyhow::Result<rustls::ClientConfig> {
+    let roots = match &s.eddr_ca {
+        Some(ca) => dms_crypto::tls::load_roots(ca)?,
+        None => rustls::RootCertStore::empty(),
+    };
+    let identity = match (&s.eddr_client_cert, &s.eddr_client_key) {
+        (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+        _ => None,
+    };
+    Ok(dms_crypto::tls::client_config(roots, identity)?)
+}
+
 impl Sink {
     pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
         Ok(match &s.eddr_url {
@@ -40,6 +54,7 @@ impl Sink {
                 url: url.trim_end_matches('/').to_owned(),
                 client: reqwest::blocking::Client::builder()
                     .timeout(Duration::from_secs(s.http_timeout_secs))
+                    .use_preconfigured_tls(tls(s)?)
                     .build()?,
             },
         })

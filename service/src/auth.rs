@@ -45,7 +45,7 @@ pub struct Attempt<'a> {
 fn presented(kind: CredentialKind, lookup: Option<&str>) -> Option<String> {
     lookup.map(|l| match kind {
         CredentialKind::Token => format!("sha256:{}", &l[..12.min(l.len())]),
-        CredentialKind::Trembita => crate::refusals::truncated(l),
+        CredentialKind::Trembita | CredentialKind::Certificate => crate::refusals::truncated(l),
     })
 }
 
@@ -104,8 +104,39 @@ pub async fn rate_limited(
     record_refusal(services, None, attempt, event).await
 }
 
+/// Refuse a registration body's request before any credential is looked up, audited like every
+/// refusal (boundedly, see [`record_refusal`]) with what was presented, cut short:
+/// `auth.conflicting_client` (the Трембіта client named more than once, or differently in
+/// `Uxp-Client` and `X-Road-Client`) or `auth.no_client_certificate` (a connection without the
+/// client certificate the listener requires).
+pub async fn refuse(
+    services: &Services,
+    event: &'static str,
+    presented: &[&str],
+    attempt: &Attempt<'_>,
+) -> Refusal {
+    let presented: Vec<String> = presented
+        .iter()
+        .take(4)
+        .map(|p| crate::refusals::truncated(p))
+        .collect();
+    let event = AuditEvent {
+        actor_kind: "client".into(),
+        actor_id: None,
+        channel: attempt.channel.into(),
+        event: event.into(),
+        target: None,
+        request_id: attempt.request_id.clone(),
+        details: serde_json::json!({ "presented": presented }),
+    };
+    match record_refusal(services, None, attempt, event).await {
+        Ok(()) => Refusal::Unknown,
+        Err(e) => e.into(),
+    }
+}
+
 /// The active registration body holding this credential: a bearer token (`kind` token, the
-/// token itself) or a Трембіта client id.
+/// token itself), a Трембіта client id or a client certificate's SHA-256 fingerprint.
 pub async fn registration_body(
     services: &Services,
     kind: CredentialKind,
@@ -114,7 +145,7 @@ pub async fn registration_body(
 ) -> Result<RegistrationBody, Refusal> {
     let lookup = credential.map(|c| match kind {
         CredentialKind::Token => token_lookup(c),
-        CredentialKind::Trembita => c.to_owned(),
+        CredentialKind::Trembita | CredentialKind::Certificate => c.to_owned(),
     });
     let mut conn = services.conn().await?;
     let found = match &lookup {

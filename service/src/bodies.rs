@@ -200,6 +200,35 @@ pub async fn add_trembita_client(
     Ok(())
 }
 
+/// A client certificate's SHA-256 fingerprint as given (64 hex digits, any case, colons allowed)
+/// in the form it is stored and compared in: lower-case hex without separators.
+pub fn certificate_fingerprint(text: &str) -> Option<String> {
+    let hex: String = text.trim().chars().filter(|c| *c != ':').collect();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+/// Register a client certificate of the body for the direct channel in `mtls` mode, by its
+/// SHA-256 fingerprint; returns the fingerprint as stored.
+pub async fn add_client_certificate(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    fingerprint: &str,
+    label: &str,
+) -> Result<String, ServiceError> {
+    let Some(fingerprint) = certificate_fingerprint(fingerprint) else {
+        return Err(ServiceError::field(
+            "/value",
+            FieldCode::Pattern,
+            "must be the certificate's SHA-256 fingerprint: 64 hex digits (colons allowed)",
+        ));
+    };
+    let change = Change::AddCredential(CredentialKind::Certificate, &fingerprint, label);
+    apply(services, actor, body, "client-certificates", change).await?;
+    Ok(fingerprint)
+}
+
 /// Revoke a live credential (a token, by its value, or a Трембіта client id), of `within` when
 /// given; false when there is no such live credential. Audited against the body it belonged to.
 pub async fn revoke_credential(
@@ -212,6 +241,10 @@ pub async fn revoke_credential(
     let (lookup, what) = match kind {
         CredentialKind::Token => (token_lookup(value), "tokens-revoke"),
         CredentialKind::Trembita => (value.to_owned(), "trembita-clients-revoke"),
+        CredentialKind::Certificate => (
+            certificate_fingerprint(value).unwrap_or_else(|| value.to_owned()),
+            "client-certificates-revoke",
+        ),
     };
     let owner = {
         let mut conn = services.conn().await?;

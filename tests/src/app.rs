@@ -29,6 +29,78 @@ pub struct AppOptions {
     pub pool_size: Option<usize>,
     /// Seconds a request waits for a pooled connection (default 5).
     pub pool_wait_secs: Option<u64>,
+    /// The direct channel in `mtls` mode (TLS with client certificates) instead of `token`.
+    pub mtls: bool,
+}
+
+/// A private CA for one test app: the service's server certificate, the Трембіта security
+/// server's client certificate, and the CA file a client trusts.
+pub struct TestPki {
+    pub dir: PathBuf,
+    pub ca: dms_api::tls::demo::Ca,
+    pub security_server: dms_api::tls::demo::Issued,
+}
+
+impl TestPki {
+    pub fn new() -> TestPki {
+        let dir =
+            std::env::temp_dir().join(format!("dms-test-tls-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dms_api::tls::demo::Ca::new("DMS test CA").unwrap();
+        let server = ca.server(&["127.0.0.1", "localhost"]).unwrap();
+        let security_server = ca.client("Trembita security server (test)").unwrap();
+        std::fs::write(dir.join("ca.crt"), ca.cert_pem()).unwrap();
+        std::fs::write(dir.join("server.crt"), &server.cert_pem).unwrap();
+        std::fs::write(dir.join("server.key"), &server.key_pem).unwrap();
+        let pki = TestPki {
+            dir,
+            ca,
+            security_server,
+        };
+        pki.write_identity("security-server", &pki.security_server);
+        pki
+    }
+
+    /// Write an issued certificate and key as `<name>.crt`, `<name>.key`.
+    pub fn write_identity(&self, name: &str, issued: &dms_api::tls::demo::Issued) {
+        std::fs::write(self.dir.join(format!("{name}.crt")), &issued.cert_pem).unwrap();
+        std::fs::write(self.dir.join(format!("{name}.key")), &issued.key_pem).unwrap();
+    }
+
+    /// TLS of a listener with this PKI's server certificate, requiring clients of this CA.
+    pub fn listener(&self, client_ca: bool) -> dms_api::tls::ListenerTls {
+        dms_api::tls::ListenerTls {
+            cert: Some(self.dir.join("server.crt")),
+            key: Some(self.dir.join("server.key")),
+            client_ca: client_ca.then(|| self.dir.join("ca.crt")),
+            client_fingerprints: Vec::new(),
+        }
+    }
+
+    /// An HTTP client trusting this CA, presenting `<identity>.crt`/`.key` when given.
+    pub fn client(&self, identity: Option<&str>) -> reqwest::Client {
+        let roots = dms_crypto::tls::load_roots(&self.dir.join("ca.crt")).unwrap();
+        let (cert, key) = match identity {
+            Some(name) => (
+                self.dir.join(format!("{name}.crt")),
+                self.dir.join(format!("{name}.key")),
+            ),
+            None => (PathBuf::new(), PathBuf::new()),
+        };
+        let identity = identity.map(|_| (cert.as_path(), key.as_path()));
+        let tls = dms_crypto::tls::client_config(roots, identity).unwrap();
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .use_preconfigured_tls(tls)
+            .build()
+            .unwrap()
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        TestPki::new()
+    }
 }
 
 /// The real service on ephemeral ports, a fresh database and provisioned registration bodies.
@@ -50,6 +122,10 @@ pub struct TestApp {
     pub kyiv_token: String,
     pub proxy: Option<DbProxy>,
     pub http: reqwest::Client,
+    /// The private CA of this app's TLS listeners (Трембіта; the direct channel in mtls mode).
+    pub pki: TestPki,
+    /// Client of the Трембіта listener: the security server's certificate, over mutual TLS.
+    pub trembita_http: reqwest::Client,
     handles: Vec<actix_web::dev::ServerHandle>,
 }
 
@@ -87,7 +163,8 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         Some(p) => db::through(&runtime_url, p.addr),
         None => runtime_url.clone(),
     };
-    let settings = dms_api::Settings {
+    let pki = TestPki::new();
+    let mut settings = dms_api::Settings {
         listen: "127.0.0.1:0".into(),
         trembita_listen: Some("127.0.0.1:0".into()),
         admin_listen: Some("127.0.0.1:0".into()),
@@ -103,9 +180,15 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         rate_burst_per_client: opts.per_client.map_or(0, |r| r.1),
         ..dms_api::Settings::new(service_url)
     };
+    settings.tls.trembita = pki.listener(true);
+    if opts.mtls {
+        settings.tls.channel = dms_api::extract::ChannelMode::Mtls;
+        settings.tls.direct = pki.listener(false);
+    }
     let running = dms_api::start(&settings).await.expect("start the service");
-    let url = format!("http://{}", running.addr);
-    let trembita_url = format!("http://{}", running.trembita_addr.unwrap());
+    let scheme = if opts.mtls { "https" } else { "http" };
+    let url = format!("{scheme}://{}", running.addr);
+    let trembita_url = format!("https://{}", running.trembita_addr.unwrap());
     let admin_url = format!("http://{}", running.admin_addr.unwrap());
     let ops_url = format!("http://{}", running.ops_addr.unwrap());
     let handles = running.handles.clone();
@@ -130,6 +213,8 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap(),
+        trembita_http: pki.client(Some("security-server")),
+        pki,
         handles,
     }
 }
@@ -147,7 +232,7 @@ impl TestApp {
 
     /// The Трембіта listener: no bearer tokens, the security server's headers instead.
     pub fn trembita(&self) -> Listener {
-        Listener::new(self.http.clone(), &self.trembita_url)
+        Listener::new(self.trembita_http.clone(), &self.trembita_url)
     }
 
     /// The registration body holding `token`, on the direct channel.

@@ -1,5 +1,6 @@
 //! Registration bodies and their credentials: `body-ensure`, `body-suspend`, `body-reactivate`,
-//! `token-issue`, `token-revoke`, `trembita-add`, `trembita-revoke`.
+//! `token-issue`, `token-revoke`, `trembita-add`, `trembita-revoke`, `certificate-add`,
+//! `certificate-revoke`.
 
 use super::{refused, runtime, services, Context, Db};
 use dms_db::bodies::{BodyStatus, CredentialKind, RegistrationBody};
@@ -69,6 +70,28 @@ pub enum Command {
         #[arg(long)]
         client: String,
     },
+    /// Register a client certificate of a registration body (the direct channel in mtls mode),
+    /// by its SHA-256 fingerprint (64 hex digits, colons allowed) or a PEM certificate file.
+    CertificateAdd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+        #[arg(long, required_unless_present = "cert")]
+        fingerprint: Option<String>,
+        /// The PEM certificate whose fingerprint to register (instead of --fingerprint).
+        #[arg(long, conflicts_with = "fingerprint")]
+        cert: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a client certificate, by its SHA-256 fingerprint.
+    CertificateRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        fingerprint: String,
+    },
 }
 
 impl Command {
@@ -80,7 +103,9 @@ impl Command {
             | Command::TokenIssue { db, .. }
             | Command::TokenRevoke { db, .. }
             | Command::TrembitaAdd { db, .. }
-            | Command::TrembitaRevoke { db, .. } => db,
+            | Command::TrembitaRevoke { db, .. }
+            | Command::CertificateAdd { db, .. }
+            | Command::CertificateRevoke { db, .. } => db,
         }
     }
 }
@@ -174,6 +199,37 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
                 .await
                 .map_err(refused)?;
             revoked(done, "client id");
+        }
+        Command::CertificateAdd {
+            edrpou,
+            fingerprint,
+            cert,
+            label,
+            ..
+        } => {
+            let fingerprint = match (fingerprint, cert) {
+                (Some(f), _) => f,
+                (None, Some(path)) => {
+                    let certs = dms_api::tls::load_certs(&path)?;
+                    certs
+                        .first()
+                        .map(|c| dms_api::tls::fingerprint(c))
+                        .unwrap_or_default()
+                }
+                (None, None) => anyhow::bail!("--fingerprint or --cert is required"),
+            };
+            let b = body(services, &edrpou).await?;
+            let stored = bodies::add_client_certificate(services, actor, &b, &fingerprint, &label)
+                .await
+                .map_err(refused)?;
+            println!("{stored}");
+        }
+        Command::CertificateRevoke { fingerprint, .. } => {
+            let kind = CredentialKind::Certificate;
+            let done = bodies::revoke_credential(services, actor, kind, &fingerprint, None)
+                .await
+                .map_err(refused)?;
+            revoked(done, "client certificate");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod katottg;
 mod keys;
 mod serve;
 mod staff;
+mod tls;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -46,6 +47,8 @@ enum Command {
     Keys(keys::Command),
     #[command(flatten)]
     Feed(feed::Command),
+    #[command(flatten)]
+    Tls(tls::Command),
     /// DMS staff: `staff add`, `staff token`, `staff revoke`.
     Staff {
         #[command(subcommand)]
@@ -137,6 +140,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bodies(c) => bodies::run(&ctx, c),
         Command::Keys(c) => keys::run(&ctx, c),
         Command::Feed(c) => feed::run(&ctx, c),
+        Command::Tls(c) => tls::run(c),
         Command::Staff { action } => staff::run(&ctx, action),
         Command::Jobs(c) => jobs::run(&ctx, c),
         Command::Client { action } => Ok(client::run(action)),

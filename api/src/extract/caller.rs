@@ -1,6 +1,8 @@
 //! The calling registration body. Each listener has one channel mode: a `token` listener maps a
-//! bearer token to a body (client headers are ignored there); a `trembita` listener trusts the
-//! client header set by the Трембіта security server in front of it.
+//! bearer token to a body (client headers are ignored there); an `mtls` listener maps the client
+//! certificate's fingerprint to a body; a `trembita` listener trusts the client header set by the
+//! Трембіта security server in front of it, and only on a connection that presented the security
+//! server's client certificate (unless the listener runs in the loopback-only development mode).
 
 use crate::problem::ApiError;
 use actix_web::dev::Payload;
@@ -17,13 +19,21 @@ use futures_util::future::LocalBoxFuture;
 #[serde(rename_all = "snake_case")]
 pub enum ChannelMode {
     Token,
+    Mtls,
     Trembita,
 }
+
+/// Whether a listener's callers must have presented a client certificate (a TLS listener that
+/// requires one); `false` only for the Трембіта listener's plain-HTTP development mode and
+/// listeners that need no certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerRequired(pub bool);
 
 impl ChannelMode {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelMode::Token => "token",
+            ChannelMode::Mtls => "mtls",
             ChannelMode::Trembita => "trembita",
         }
     }
@@ -42,6 +52,31 @@ fn header<'a>(req: &'a HttpRequest, names: &[&str]) -> Option<&'a str> {
         .filter(|v| !v.is_empty() && v.len() <= 256)
 }
 
+/// Every value of the client headers, trimmed; `Err` with them all when they conflict (a header
+/// given twice, or `Uxp-Client` and `X-Road-Client` naming different clients).
+fn client_header(req: &HttpRequest) -> Result<Option<String>, Vec<String>> {
+    let values = |name| -> Vec<String> {
+        req.headers()
+            .get_all(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+            .collect()
+    };
+    let (uxp, xroad) = (values("uxp-client"), values("x-road-client"));
+    let all: Vec<String> = uxp.iter().chain(&xroad).cloned().collect();
+    if uxp.len() > 1 || xroad.len() > 1 || all.windows(2).any(|w| w[0] != w[1]) {
+        return Err(all);
+    }
+    Ok(all
+        .into_iter()
+        .next()
+        .filter(|v| !v.is_empty() && v.len() <= 256))
+}
+
+fn peer(req: &HttpRequest) -> Option<String> {
+    req.conn_data::<crate::tls::PeerCertificate>()
+        .map(|p| p.0.clone())
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -54,28 +89,9 @@ impl FromRequest for Caller {
                 .app_data::<Data<ChannelMode>>()
                 .map(|m| *m.get_ref())
                 .ok_or(ApiError::Internal)?;
-            let (kind, credential, transport) = match mode {
-                ChannelMode::Token => {
-                    let token = super::bearer(&req);
-                    let transport = Transport {
-                        channel: "token".into(),
-                        ..Transport::default()
-                    };
-                    (CredentialKind::Token, token, transport)
-                }
-                ChannelMode::Trembita => {
-                    let client =
-                        header(&req, &["uxp-client", "x-road-client"]).filter(|c| is_client_id(c));
-                    let transport = Transport {
-                        channel: "trembita".into(),
-                        client: client.map(str::to_owned),
-                        query_id: header(&req, &["uxp-queryid", "x-road-id"]).map(str::to_owned),
-                        user_id: header(&req, &["uxp-subject-id", "x-road-userid"])
-                            .map(str::to_owned),
-                    };
-                    (CredentialKind::Trembita, client, transport)
-                }
-            };
+            let peer_required = req
+                .app_data::<Data<PeerRequired>>()
+                .is_some_and(|p| p.get_ref().0);
             let request_id = crate::request_id(&req);
             let attempt = Attempt {
                 channel: mode.as_str(),
@@ -83,7 +99,52 @@ impl FromRequest for Caller {
                 path: req.path(),
                 source: req.peer_addr().map(|a| a.ip().to_string()),
             };
-            let body = auth::registration_body(&state.services, kind, credential, &attempt).await?;
+            let (kind, credential, transport) = match mode {
+                ChannelMode::Token => {
+                    let token = super::bearer(&req).map(str::to_owned);
+                    let transport = Transport {
+                        channel: "token".into(),
+                        ..Transport::default()
+                    };
+                    (CredentialKind::Token, token, transport)
+                }
+                ChannelMode::Mtls => {
+                    let transport = Transport {
+                        channel: "mtls".into(),
+                        ..Transport::default()
+                    };
+                    (CredentialKind::Certificate, peer(&req), transport)
+                }
+                ChannelMode::Trembita => {
+                    if peer_required && peer(&req).is_none() {
+                        let event = "auth.no_client_certificate";
+                        return Err(auth::refuse(&state.services, event, &[], &attempt)
+                            .await
+                            .into());
+                    }
+                    let client = match client_header(&req) {
+                        Ok(client) => client.filter(|c| is_client_id(c)),
+                        Err(all) => {
+                            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+                            let event = "auth.conflicting_client";
+                            return Err(auth::refuse(&state.services, event, &all, &attempt)
+                                .await
+                                .into());
+                        }
+                    };
+                    let transport = Transport {
+                        channel: "trembita".into(),
+                        client: client.clone(),
+                        query_id: header(&req, &["uxp-queryid", "x-road-id"]).map(str::to_owned),
+                        user_id: header(&req, &["uxp-subject-id", "x-road-userid"])
+                            .map(str::to_owned),
+                    };
+                    (CredentialKind::Trembita, client, transport)
+                }
+            };
+            let body =
+                auth::registration_body(&state.services, kind, credential.as_deref(), &attempt)
+                    .await?;
             if let Err(secs) = state.limits.check_client(&format!("body:{}", body.id)) {
                 let who = Some(("client", body.id.to_string()));
                 auth::rate_limited(&state.services, &attempt, who).await?;

@@ -7,7 +7,7 @@ mod caller;
 mod staff;
 
 pub use body::{Json, JsonBytes, BODY_LIMIT};
-pub use caller::{Caller, ChannelMode};
+pub use caller::{Caller, ChannelMode, PeerRequired};
 pub use staff::{
     Auditors, Officers, OfficersAndSupervisors, Roles, StaffMember, Supervisors,
     SupervisorsAndAuditors,

@@ -79,6 +79,15 @@ async fn put_dataset(
 
 impl Eddr {
     pub async fn start() -> Self {
+        Eddr::start_with(None).await
+    }
+
+    /// The double over HTTPS with this listener TLS (a client CA makes it require mutual TLS).
+    pub async fn start_tls(tls: dms_api::tls::ListenerTls) -> Self {
+        Eddr::start_with(Some(tls)).await
+    }
+
+    async fn start_with(tls: Option<dms_api::tls::ListenerTls>) -> Self {
         let state = Arc::new(Mutex::new(EddrState::default()));
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -87,10 +96,18 @@ impl Eddr {
                 .app_data(web::PayloadConfig::new(512 * 1024 * 1024))
                 .route("/datasets/{seq}", web::put().to(put_dataset))
         })
-        .workers(1)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let url = format!("http://{}", server.addrs()[0]);
+        .workers(1);
+        let (server, scheme) = match &tls {
+            Some(tls) => {
+                let config = dms_api::tls::server_config(tls, false).unwrap();
+                (
+                    server.bind_rustls_0_23("127.0.0.1:0", config).unwrap(),
+                    "https",
+                )
+            }
+            None => (server.bind("127.0.0.1:0").unwrap(), "http"),
+        };
+        let url = format!("{scheme}://{}", server.addrs()[0]);
         let server = server.run();
         let handle = server.handle();
         tokio::spawn(server);

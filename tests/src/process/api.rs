@@ -101,6 +101,8 @@ impl ApiProcess {
                 "DMS_TREMBITA_LISTEN",
                 format!("127.0.0.1:{}", self.trembita_port),
             )
+            // Not a TLS test: the loopback-only development mode (tests/it/tls.rs has TLS).
+            .env("DMS_TREMBITA_INSECURE_HTTP", "true")
             .env("DMS_ADMIN_LISTEN", format!("127.0.0.1:{}", self.admin_port))
             .env("DMS_KEYS_DIR", &self.keys_dir)
             .env("DMS_HTTP_WORKERS", "2")

@@ -20,4 +20,5 @@ mod privileges;
 mod resilience;
 mod staff;
 mod support;
+mod tls;
 mod validation;

@@ -38,8 +38,12 @@ async fn health_readiness_and_metrics() {
         assert_eq!(res.status(), 405);
     }
     // Metrics are served on the operations listener only, never where bodies reach.
-    for listener in [&app.url, &app.trembita_url, &app.admin_url] {
-        let res = dms_tests::client::Listener::new(app.http.clone(), listener.as_str())
+    for (listener, http) in [
+        (&app.url, &app.http),
+        (&app.trembita_url, &app.trembita_http),
+        (&app.admin_url, &app.http),
+    ] {
+        let res = dms_tests::client::Listener::new(http.clone(), listener.as_str())
             .metrics()
             .await;
         assert_eq!(res.status(), 404, "/metrics on {listener}");

@@ -34,7 +34,8 @@ pub struct BodyView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Credential {
-    /// A token to revoke, or a Трембіта client id INSTANCE/CLASS/MEMBER/SUBSYSTEM to add or revoke.
+    /// A token to revoke, a Трембіта client id INSTANCE/CLASS/MEMBER/SUBSYSTEM, or a client
+    /// certificate's SHA-256 fingerprint (64 hex digits, colons allowed) to add or revoke.
     pub value: String,
 }
 
@@ -219,6 +220,55 @@ pub async fn revoke_trembita_client(
     revoke(who, path, body, state, CredentialKind::Trembita).await
 }
 
+/// Register a client certificate of the registration body by its SHA-256 fingerprint, for the
+/// direct channel in `mtls` mode (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/client-certificates", tag = "staff",
+    params(("edrpou" = String, Path)),
+    request_body = Credential,
+    responses(
+        (status = 204, description = "Registered"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn add_client_certificate(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    let fingerprint = body.value()?.value;
+    bodies::add_client_certificate(&state.services, &who.actor, &target, &fingerprint, "").await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revoke a client certificate of the registration body, by its SHA-256 fingerprint
+/// (supervisors).
+#[utoipa::path(post, path = "/admin/v1/registration-bodies/{edrpou}/client-certificates-revoke", tag = "staff",
+    params(("edrpou" = String, Path)),
+    request_body = Credential,
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration body, or the value is not a live credential of it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn revoke_client_certificate(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    body: Json<Credential>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    revoke(who, path, body, state, CredentialKind::Certificate).await
+}
+
 async fn revoke(
     who: StaffMember<Supervisors>,
     path: web::Path<EdrpouPath>,
@@ -253,6 +303,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         resource(&format!("{BODY}/trembita-clients-revoke"), "POST")
             .route(web::post().to(revoke_trembita_client)),
+    )
+    .service(
+        resource(&format!("{BODY}/client-certificates"), "POST")
+            .route(web::post().to(add_client_certificate)),
+    )
+    .service(
+        resource(&format!("{BODY}/client-certificates-revoke"), "POST")
+            .route(web::post().to(revoke_client_certificate)),
     );
 }
 
@@ -265,7 +323,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         issue_token,
         revoke_token,
         add_trembita_client,
-        revoke_trembita_client
+        revoke_trembita_client,
+        add_client_certificate,
+        revoke_client_certificate
     ),
     components(schemas(NewBody, BodyView, Credential, IssuedToken))
 )]
