@@ -244,6 +244,26 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             Some(json!({"value": "SEVDEIR-TEST/GOV/04055896/Audit"})),
             204,
         ),
+        (
+            (
+                "POST",
+                "/admin/v1/registration-bodies/{edrpou}/client-certificates",
+            ),
+            &supervisor,
+            lviv("client-certificates"),
+            Some(json!({"value": "ab".repeat(32)})),
+            204,
+        ),
+        (
+            (
+                "POST",
+                "/admin/v1/registration-bodies/{edrpou}/client-certificates-revoke",
+            ),
+            &supervisor,
+            lviv("client-certificates-revoke"),
+            Some(json!({"value": "ab".repeat(32)})),
+            204,
+        ),
     ] {
         calls.push(staff(op, token, &path, doc, status));
     }
