@@ -32,7 +32,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Signing keys (`keys_dir`, `DMS_KEYS_DIR`).
     pub keys_dir: PathBuf,
-    /// The kid to sign with; default the newest private key (`signing_kid`, `DMS_SIGNING_KID`).
+    /// The kid to sign with (`signing_kid`, `DMS_SIGNING_KID`); required when the key directory
+    /// holds more than one private key.
     pub signing_kid: Option<String>,
     /// Connections in the pool (`db.pool_size`, `DMS_DB_POOL_SIZE`).
     pub db_pool_size: usize,
@@ -121,7 +122,7 @@ pub struct ServeFlags {
     /// .local/keys]
     #[arg(long)]
     pub keys_dir: Option<PathBuf>,
-    /// The kid to sign with; default: the newest private key in the directory [env
+    /// The kid to sign with; required when the directory holds more than one private key [env
     /// DMS_SIGNING_KID]
     #[arg(long)]
     pub signing_kid: Option<String>,

@@ -1,5 +1,6 @@
 //! Registration bodies and their credentials: `body-ensure`, `body-suspend`, `body-reactivate`,
-//! `token-issue`, `token-revoke`, `trembita-add`, `trembita-revoke`.
+//! `token-issue`, `token-revoke`, `trembita-add`, `trembita-revoke`, `credentials`,
+//! `credential-revoke`.
 
 use super::{refused, runtime, services, Context, Db};
 use dms_db::bodies::{BodyStatus, CredentialKind, RegistrationBody};
@@ -69,6 +70,20 @@ pub enum Command {
         #[arg(long)]
         client: String,
     },
+    /// List a registration body's credentials with their ids (a token only by its hash prefix).
+    Credentials {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+    },
+    /// Revoke a registration body's credential (of any kind) by its id.
+    CredentialRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
 }
 
 impl Command {
@@ -80,7 +95,9 @@ impl Command {
             | Command::TokenIssue { db, .. }
             | Command::TokenRevoke { db, .. }
             | Command::TrembitaAdd { db, .. }
-            | Command::TrembitaRevoke { db, .. } => db,
+            | Command::TrembitaRevoke { db, .. }
+            | Command::Credentials { db, .. }
+            | Command::CredentialRevoke { db, .. } => db,
         }
     }
 }
@@ -149,10 +166,12 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             ..
         } => {
             let b = body(services, &edrpou).await?;
-            let token = bodies::issue_token(services, actor, &b, token, &label)
+            let issued = bodies::issue_token(services, actor, &b, token, &label)
                 .await
                 .map_err(refused)?;
-            println!("{token}");
+            // The token alone on stdout (scripts capture it); its id beside it on stderr.
+            eprintln!("credential id {}", issued.id);
+            println!("{}", issued.token);
         }
         Command::TokenRevoke { token, .. } => {
             let done =
@@ -163,9 +182,10 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
         }
         Command::TrembitaAdd { edrpou, client, .. } => {
             let b = body(services, &edrpou).await?;
-            bodies::add_trembita_client(services, actor, &b, &client)
+            let id = bodies::add_trembita_client(services, actor, &b, &client)
                 .await
                 .map_err(refused)?;
+            eprintln!("credential id {id}");
             println!("{client}");
         }
         Command::TrembitaRevoke { client, .. } => {
@@ -174,6 +194,33 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
                 .await
                 .map_err(refused)?;
             revoked(done, "client id");
+        }
+        Command::Credentials { edrpou, .. } => {
+            let b = body(services, &edrpou).await?;
+            let listed = bodies::credentials(services, actor, &b)
+                .await
+                .map_err(refused)?;
+            for c in listed {
+                let revoked = c.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.kind.as_str(),
+                    c.shown,
+                    c.label,
+                    c.created_at.to_rfc3339(),
+                    revoked
+                );
+            }
+        }
+        Command::CredentialRevoke { id, .. } => {
+            let done = bodies::revoke_credential_by_id(services, actor, id)
+                .await
+                .map_err(refused)?;
+            if !done {
+                anyhow::bail!("no live credential with id {id}");
+            }
+            println!("revoked");
         }
     }
     Ok(())
