@@ -14,8 +14,8 @@ pub enum Command {
         /// The service's base URL, e.g. http://127.0.0.1:8080.
         #[arg(long, env = "DMS_URL")]
         url: String,
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: String,
+        #[command(flatten)]
+        token: crate::secret::TokenSource,
         file: PathBuf,
     },
     /// Verify a receipt (compact JWS) offline against a JWKS (a file, or the service's URL).
@@ -44,6 +44,7 @@ fn execute(command: Command) -> Result<ExitCode, ClientError> {
     // submission or of the receipt, and must not make the client panic.
     match command {
         Command::Submit { url, token, file } => {
+            let token = token.required()?;
             let body = std::fs::read(&file).map_err(|e| ClientError::Read {
                 path: file.display().to_string(),
                 source: e,

@@ -3,6 +3,7 @@
 //! `credential-revoke`.
 
 use super::{refused, runtime, services, Context, Db};
+use dms_client::secret::TokenSource;
 use dms_db::bodies::{BodyStatus, CredentialKind, RegistrationBody};
 use dms_service::{bodies, Actor, Services};
 use std::process::ExitCode;
@@ -42,17 +43,17 @@ pub enum Command {
         #[arg(long)]
         edrpou: String,
         /// Use this token instead of generating one (e.g. a demo token).
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        #[command(flatten)]
+        token: TokenSource,
         #[arg(long, default_value = "")]
         label: String,
     },
-    /// Revoke a bearer token.
+    /// Revoke a bearer token (or revoke any credential by its id: credential-revoke).
     TokenRevoke {
         #[command(flatten)]
         db: Db,
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: String,
+        #[command(flatten)]
+        token: TokenSource,
     },
     /// Register a Трембіта client id (INSTANCE/CLASS/MEMBER/SUBSYSTEM) for a registration body.
     TrembitaAdd {
@@ -165,6 +166,7 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             label,
             ..
         } => {
+            let token = token.optional()?;
             let b = body(services, &edrpou).await?;
             let issued = bodies::issue_token(services, actor, &b, token, &label)
                 .await
@@ -174,6 +176,7 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             println!("{}", issued.token);
         }
         Command::TokenRevoke { token, .. } => {
+            let token = token.required()?;
             let done =
                 bodies::revoke_credential(services, actor, CredentialKind::Token, &token, None)
                     .await

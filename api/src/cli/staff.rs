@@ -29,8 +29,9 @@ pub enum Command {
         db: Db,
         #[arg(long)]
         id: uuid::Uuid,
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        /// Use this token instead of generating one.
+        #[command(flatten)]
+        token: dms_client::secret::TokenSource,
     },
     /// Revoke one staff token by its id (printed on stderr when it was issued).
     TokenRevoke {
@@ -78,6 +79,7 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             println!("{}", s.id);
         }
         Command::Token { id, token, .. } => {
+            let token = token.optional()?;
             let issued = staff::issue_token(services, actor, id, token)
                 .await
                 .map_err(refused)?;
