@@ -173,13 +173,24 @@ def probe_methods():
 def probe_revoke():
     admin = ENV["PROBE_ADMIN"]
     sup = ENV["PROBE_SUPERVISOR_TOKEN"]
-    body = json.dumps({"token": "dms_no_such_token_0123456789abcdef"}).encode()
+    body = json.dumps({"value": "dms_no_such_token_0123456789abcdef"}).encode()
     status, _, _ = http("POST", f"http://{admin}/admin/v1/registration-bodies/04060772/tokens-revoke", sup, body)
     report("revoke a token that does not exist", status == 404, "REFUSED", f"answered {status}")
+    status, _, _ = http("POST", f"http://{admin}/admin/v1/credentials/00000000-0000-7000-8000-000000000000/revoke", sup, b"")
+    report("revoke by an id that does not exist", status == 404, "REFUSED", f"answered {status}")
 
 
 def probe_audit():
     token = ENV["PROBE_BODY_TOKEN"]
+    request = json.dumps({
+        "registration_body_edrpou": "04060772",
+        "person": {"unzr": "19900315-12346"},
+        "question": "confirm_current_address",
+        "details": "probe",
+    }).encode()
+    status, _, _ = http("POST", f"http://{ENV['PROBE_ADMIN']}/admin/v1/verification-requests", ENV["PROBE_OFFICER_TOKEN"], request)
+    if status != 201:
+        raise RuntimeError(f"an officer could not create a verification request: {status}")
     before = audit_count("event = 'verification_request.list'")
     http("GET", f"http://{ENV['PROBE_DIRECT']}/v1/verification-requests?state=all", token)
     report(

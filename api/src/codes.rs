@@ -40,6 +40,7 @@ every_variant! {
     Forbidden,
     TerritoryRestricted(String::new()),
     AlreadyAnswered,
+    CredentialRevoked,
     NotFound,
     MethodNotAllowed("GET"),
     Unavailable("unavailable"),

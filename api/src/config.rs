@@ -37,7 +37,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Signing keys (`keys_dir`, `DMS_KEYS_DIR`).
     pub keys_dir: PathBuf,
-    /// The kid to sign with; default the newest private key (`signing_kid`, `DMS_SIGNING_KID`).
+    /// The kid to sign with (`signing_kid`, `DMS_SIGNING_KID`); required when the key directory
+    /// holds more than one private key.
     pub signing_kid: Option<String>,
     /// Connections in the pool (`db.pool_size`, `DMS_DB_POOL_SIZE`).
     pub db_pool_size: usize,

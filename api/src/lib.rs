@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod published;
 pub mod refusals;
 pub mod routes;
 pub mod server;

@@ -50,6 +50,8 @@ pub enum ApiError {
     TerritoryRestricted(String),
     #[error("the request has already been answered and the time to correct the answer has passed")]
     AlreadyAnswered,
+    #[error("this credential was revoked; a revoked credential is not added again")]
+    CredentialRevoked,
     #[error("no such resource")]
     NotFound,
     /// Carries the value of the `Allow` header: the methods the resource has.
@@ -96,6 +98,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::TerritoryRestricted(_) => "territory_restricted",
             ApiError::AlreadyAnswered => "already_answered",
+            ApiError::CredentialRevoked => "credential_revoked",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
@@ -129,6 +132,9 @@ impl ApiError {
             }
             ApiError::AlreadyAnswered => {
                 "на запит уже надано відповідь, і час на її виправлення минув"
+            }
+            ApiError::CredentialRevoked => {
+                "ці облікові дані відкликано; відкликані дані не додаються знову"
             }
             ApiError::NotFound => "ресурс не знайдено",
             ApiError::MethodNotAllowed(_) => "цей ресурс не підтримує цей метод",
@@ -200,7 +206,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::BodySuspended | ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TerritoryRestricted(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::AlreadyAnswered => StatusCode::CONFLICT,
+            ApiError::AlreadyAnswered | ApiError::CredentialRevoked => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -254,6 +260,7 @@ impl From<dms_service::ServiceError> for ApiError {
             S::Forbidden => ApiError::Forbidden,
             S::TerritoryRestricted(basis) => ApiError::TerritoryRestricted(basis),
             S::AlreadyAnswered => ApiError::AlreadyAnswered,
+            S::CredentialRevoked => ApiError::CredentialRevoked,
             S::NotFound => ApiError::NotFound,
             S::Unavailable(why) => ApiError::Unavailable(why),
             S::Internal => ApiError::Internal,

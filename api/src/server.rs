@@ -148,6 +148,7 @@ struct States {
     metrics: crate::metrics::Metrics,
     openapi: Vec<u8>,
     limits: std::sync::Arc<crate::limits::Limits>,
+    published: std::sync::Arc<crate::published::PublishedKeys>,
 }
 
 impl States {
@@ -161,6 +162,7 @@ impl States {
             body_timeout: std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
             metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
             limits: self.limits.clone(),
+            published: self.published.clone(),
         }))
     }
 }
@@ -191,6 +193,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     if !keys.can_sign() {
         tracing::warn!(keys.dir = %settings.keys_dir.display(), "no signing key: submissions will be refused with 503");
     }
+    let published = std::sync::Arc::new(crate::published::PublishedKeys::new(
+        settings.keys_dir.clone(),
+        keys.clone(),
+    ));
     let services = dms_service::Services::new(pool, keys)?;
     if let Err(e) = services.codifier().await {
         tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
@@ -200,6 +206,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         metrics: crate::metrics::Metrics::new()?,
         openapi: crate::openapi::document_text().into_bytes(),
         limits: std::sync::Arc::new(crate::limits::Limits::from_settings(settings)),
+        published,
     };
     let state = Data::new(AppState {
         services: shared.services.on_pool(shared.services.pool.clone()),
@@ -208,6 +215,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         body_timeout: std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
         metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
         limits: shared.limits.clone(),
+        published: shared.published.clone(),
     });
     spawn_housekeeping(state.clone());
     let mut servers = Vec::new();

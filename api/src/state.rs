@@ -15,6 +15,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Rate limits, shared by every listener.
     pub limits: std::sync::Arc<crate::limits::Limits>,
+    /// The keys `/.well-known/jwks.json` publishes (the key directory, re-read).
+    pub published: std::sync::Arc<crate::published::PublishedKeys>,
 }
 
 impl std::fmt::Debug for AppState {

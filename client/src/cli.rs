@@ -15,13 +15,8 @@ pub enum Command {
         #[arg(long, env = "DMS_URL")]
         url: String,
         /// The bearer token (not needed when the client certificate identifies the body).
-        #[arg(
-            long,
-            env = "DMS_TOKEN",
-            hide_env_values = true,
-            required_unless_present = "client_cert"
-        )]
-        token: Option<String>,
+        #[command(flatten)]
+        token: crate::secret::TokenSource,
         #[command(flatten)]
         tls: TlsArgs,
         file: PathBuf,
@@ -84,6 +79,11 @@ fn execute(command: Command) -> Result<ExitCode, ClientError> {
             tls,
             file,
         } => {
+            let tls_identity = tls.client_cert.is_some();
+            let token = match token.optional()? {
+                None if !tls_identity => return Err(crate::secret::SecretError::Missing.into()),
+                token => token,
+            };
             let body = std::fs::read(&file).map_err(|e| ClientError::Read {
                 path: file.display().to_string(),
                 source: e,

@@ -3,6 +3,7 @@
 //! verify a receipt offline against the service's published keys.
 
 pub mod cli;
+pub mod secret;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub enum ClientError {
     NoReceipt,
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Secret(#[from] secret::SecretError),
 }
 
 /// The service's answer to a submission, unchanged.

@@ -113,7 +113,7 @@ pub const KEYS: &[Key] = &[
         "signing_kid",
         "DMS_SIGNING_KID",
         "\"dms-20260101T000000Z-abcd\"",
-        "The kid to sign with; default: the newest private key in keys_dir",
+        "The kid to sign with; required when keys_dir holds more than one private key",
     ),
     key(
         "db.pool_size",

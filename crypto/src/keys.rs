@@ -3,7 +3,8 @@
 //! Keys live in a directory: `<kid>.ed25519` holds a private key (base64url of the 32-byte seed),
 //! `<kid>.pub` a public key kept after its private part was destroyed. Every key in the directory
 //! is published in the JWKS, so receipts signed by a retired key still verify. The active key is
-//! the one configured, else the newest (kids sort by creation time).
+//! the one configured by name (`signing_kid`); a directory holding a single private key may be
+//! used without naming it, but with several and none named, loading refuses to guess.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -21,6 +22,8 @@ pub enum KeyError {
     Malformed(PathBuf),
     #[error("the configured signing key {0} has no private key in the directory")]
     MissingActive(String),
+    #[error("the key directory {0} holds several private keys ({1}) and no signing key is named: set DMS_SIGNING_KID (signing_kid) to the kid to sign with")]
+    Ambiguous(PathBuf, String),
     #[error("private key file {0} is readable by its group or others (mode {1:o}); refusing it: chmod 600 it")]
     Exposed(PathBuf, u32),
 }
@@ -94,13 +97,65 @@ impl KeyRing {
         }
     }
 
-    /// Load every key in `dir`. A missing directory is an empty ring.
+    /// Load every key in `dir` with `active_kid` as the signing key. Without a kid, a single
+    /// private key is the signing key and several are refused (`KeyError::Ambiguous`): which
+    /// key signs is configured, never guessed from file names. A missing directory is an empty
+    /// ring.
     pub fn load(dir: &Path, active_kid: Option<&str>) -> Result<Self, KeyError> {
+        let (mut private, public) = Self::read_dir(dir)?;
+        let active = match active_kid {
+            Some(kid) => Some((
+                kid.to_owned(),
+                private
+                    .remove(kid)
+                    .ok_or_else(|| KeyError::MissingActive(kid.to_owned()))?,
+            )),
+            None if private.len() > 1 => {
+                let kids: Vec<&str> = private.keys().map(String::as_str).collect();
+                return Err(KeyError::Ambiguous(dir.to_owned(), kids.join(", ")));
+            }
+            None => private.pop_last(),
+        };
+        Ok(KeyRing { active, public })
+    }
+
+    /// Every public key in `dir` (of private and of public key files), for verifying and
+    /// publishing only: the ring cannot sign.
+    pub fn load_verifying(dir: &Path) -> Result<Self, KeyError> {
+        let (_, public) = Self::read_dir(dir)?;
+        Ok(KeyRing {
+            active: None,
+            public,
+        })
+    }
+
+    /// This ring with the public keys of `other` added (its own kept where a kid is in both).
+    pub fn with_public_of(&self, other: &KeyRing) -> KeyRing {
+        let mut public = self.public.clone();
+        for (kid, key) in &other.public {
+            public.entry(kid.clone()).or_insert(*key);
+        }
+        KeyRing {
+            active: self.active.clone(),
+            public,
+        }
+    }
+
+    /// The kids of the public keys, sorted.
+    pub fn public_kids(&self) -> Vec<&str> {
+        self.public.keys().map(String::as_str).collect()
+    }
+
+    /// The private and the public keys in `dir`; nothing when it does not exist.
+    #[allow(clippy::type_complexity)]
+    fn read_dir(
+        dir: &Path,
+    ) -> Result<(BTreeMap<String, SigningKey>, BTreeMap<String, VerifyingKey>), KeyError> {
         let mut private = BTreeMap::new();
         let mut public = BTreeMap::new();
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::empty()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((private, public)),
             Err(e) => return Err(KeyError::Io(dir.to_owned(), e)),
         };
         for entry in entries {
@@ -126,20 +181,11 @@ impl KeyRing {
                 _ => {}
             }
         }
-        let active = match active_kid {
-            Some(kid) => Some((
-                kid.to_owned(),
-                private
-                    .remove(kid)
-                    .ok_or_else(|| KeyError::MissingActive(kid.to_owned()))?,
-            )),
-            None => private.pop_last(),
-        };
-        Ok(KeyRing { active, public })
+        Ok((private, public))
     }
 
-    /// Create a new private key in `dir`; it becomes the active key on the next load unless
-    /// another is configured. Returns its kid.
+    /// Create a new private key in `dir`; returns its kid. It signs once it is named
+    /// (`signing_kid`), or when it is the directory's only private key.
     pub fn generate(dir: &Path) -> Result<String, KeyError> {
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let suffix: String = B64.encode(&key.verifying_key().to_bytes()[..3]);
@@ -275,7 +321,7 @@ mod tests {
         assert_eq!(kid, first);
         std::thread::sleep(std::time::Duration::from_millis(1100));
         let second = KeyRing::generate(&dir).unwrap();
-        let ring = KeyRing::load(&dir, None).unwrap();
+        let ring = KeyRing::load(&dir, Some(&second)).unwrap();
         assert_eq!(ring.active_kid(), Some(second.as_str()));
         let jwks = ring.jwks();
         assert_eq!(verify_compact(&old, &jwks).unwrap().2, b"payload");
@@ -289,6 +335,33 @@ mod tests {
             verify_compact(&parts.join("."), &jwks),
             Err(VerifyError::BadSignature)
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn with_several_private_keys_the_signing_key_must_be_named() {
+        let dir = std::env::temp_dir().join(format!("dms-keys-{}", uuid::Uuid::now_v7()));
+        let first = KeyRing::generate(&dir).unwrap();
+        // One key alone may be used unnamed.
+        assert_eq!(
+            KeyRing::load(&dir, None).unwrap().active_kid(),
+            Some(first.as_str())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let second = KeyRing::generate(&dir).unwrap();
+        let err = KeyRing::load(&dir, None).unwrap_err();
+        assert!(matches!(err, KeyError::Ambiguous(..)), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("DMS_SIGNING_KID"), "{text}");
+        assert!(text.contains(&first) && text.contains(&second), "{text}");
+        // Named, the older key signs: the choice is not the file name's.
+        let ring = KeyRing::load(&dir, Some(&first)).unwrap();
+        assert_eq!(ring.active_kid(), Some(first.as_str()));
+        assert_eq!(ring.public_kids(), vec![first.as_str(), second.as_str()]);
+        // Verifying needs no choice.
+        let verifying = KeyRing::load_verifying(&dir).unwrap();
+        assert!(!verifying.can_sign());
+        assert_eq!(verifying.public_kids().len(), 2);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

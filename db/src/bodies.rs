@@ -62,15 +62,25 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Attach a credential; adding the same one again is a no-op.
+/// What adding a credential came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// Stored now, or already a live credential (adding it again changes nothing).
+    Live(Uuid),
+    /// The same value was revoked: it stays revoked, never silently live again.
+    Revoked(Uuid),
+}
+
+/// Attach a credential; adding a live one again returns it unchanged, a revoked one is
+/// reported (a revoked value is never made live again).
 pub async fn add_credential(
     conn: &mut PgConn,
     body_id: Uuid,
     kind: CredentialKind,
     lookup: &str,
     label: &str,
-) -> Result<(), DbError> {
-    diesel::insert_into(credentials::table)
+) -> Result<Added, DbError> {
+    let inserted: Option<Uuid> = diesel::insert_into(credentials::table)
         .values((
             credentials::id.eq(Uuid::now_v7()),
             credentials::registration_body_id.eq(body_id),
@@ -80,9 +90,64 @@ pub async fn add_credential(
         ))
         .on_conflict((credentials::kind, credentials::lookup))
         .do_nothing()
-        .execute(conn)
+        .returning(credentials::id)
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(id) = inserted {
+        return Ok(Added::Live(id));
+    }
+    let (id, revoked_at): (Uuid, Option<DateTime<Utc>>) = credentials::table
+        .filter(credentials::kind.eq(kind))
+        .filter(credentials::lookup.eq(lookup))
+        .select((credentials::id, credentials::revoked_at))
+        .first(conn)
         .await?;
-    Ok(())
+    Ok(match revoked_at {
+        Some(_) => Added::Revoked(id),
+        None => Added::Live(id),
+    })
+}
+
+/// A credential as staff see it: never a token's value (only a short prefix of its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = credentials)]
+pub struct CredentialRow {
+    pub id: Uuid,
+    pub registration_body_id: Uuid,
+    pub kind: CredentialKind,
+    pub lookup: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Every credential of the body, revoked ones too, oldest first.
+pub async fn credentials_of(
+    conn: &mut PgConn,
+    body_id: Uuid,
+) -> Result<Vec<CredentialRow>, DbError> {
+    Ok(credentials::table
+        .filter(credentials::registration_body_id.eq(body_id))
+        .order((credentials::created_at.asc(), credentials::id.asc()))
+        .select(CredentialRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Revoke the live credential with this id, whatever its kind; the body it belonged to, or
+/// nothing when there is no such live credential (unknown or already revoked).
+pub async fn revoke_credential_by_id(conn: &mut PgConn, id: Uuid) -> Result<Option<Uuid>, DbError> {
+    Ok(diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::revoked_at.is_null()),
+    )
+    .set(credentials::revoked_at.eq(Utc::now()))
+    .returning(credentials::registration_body_id)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Revoke a live credential of the body; false when it has none such.

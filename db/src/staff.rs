@@ -41,13 +41,42 @@ pub async fn add_staff(
     .await?)
 }
 
-pub async fn add_token(conn: &mut PgConn, staff_id: Uuid, lookup: &str) -> Result<(), DbError> {
-    diesel::sql_query("INSERT INTO staff_tokens (lookup, staff_id) VALUES ($1, $2)")
-        .bind::<Text, _>(lookup)
-        .bind::<SqlUuid, _>(staff_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Store a token (by its hash) for the staff member; its id.
+pub async fn add_token(conn: &mut PgConn, staff_id: Uuid, lookup: &str) -> Result<Uuid, DbError> {
+    let row: Id = diesel::sql_query(
+        "INSERT INTO staff_tokens (id, lookup, staff_id) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind::<SqlUuid, _>(Uuid::now_v7())
+    .bind::<Text, _>(lookup)
+    .bind::<SqlUuid, _>(staff_id)
+    .get_result(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// Revoke one live staff token by its id; the staff member it belonged to, or nothing when
+/// there is no such live token (unknown or already revoked).
+pub async fn revoke_token_by_id(conn: &mut PgConn, id: Uuid) -> Result<Option<Uuid>, DbError> {
+    #[derive(QueryableByName)]
+    struct Owner {
+        #[diesel(sql_type = SqlUuid)]
+        staff_id: Uuid,
+    }
+    let owner: Option<Owner> = diesel::sql_query(
+        "UPDATE staff_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL \
+         RETURNING staff_id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(owner.map(|o| o.staff_id))
 }
 
 /// Revoke a staff member and every token of theirs.

@@ -137,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let jwks = if keys.is_file() {
                 serde_json::from_slice(&std::fs::read(&keys)?)?
             } else {
-                dms_crypto::KeyRing::load(&keys, None)?.jwks()
+                dms_crypto::KeyRing::load_verifying(&keys)?.jwks()
             };
             let problems = dms_feeder::verify::verify(&dirs, &jwks);
             if !problems.is_empty() {

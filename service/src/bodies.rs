@@ -4,9 +4,10 @@
 
 use crate::{Actor, ServiceError, Services};
 use diesel_async::AsyncConnection;
-use dms_db::bodies::{self, BodyStatus, CredentialKind, RegistrationBody};
+use dms_db::bodies::{self, Added, BodyStatus, CredentialKind, RegistrationBody};
 use dms_schemas::{Edrpou, FieldCode, FieldError};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 /// A new random bearer token (256 bits).
 pub fn new_token() -> String {
@@ -115,34 +116,44 @@ enum Change<'a> {
 }
 
 /// Apply `change` to `body` and audit it as `registration_body.<what>`, in one transaction;
-/// true when it changed something.
+/// the credential's id for an added one, the body's for another change, nothing when it
+/// changed nothing. A revoked credential added again is refused and nothing is written.
 async fn apply(
     services: &Services,
     actor: &Actor,
     body: &RegistrationBody,
     what: &str,
     change: Change<'_>,
-) -> Result<bool, ServiceError> {
+) -> Result<Option<Uuid>, ServiceError> {
     let mut conn = services.conn().await?;
-    let event = actor.audit(
-        &format!("registration_body.{what}"),
-        Some(body.id.to_string()),
-        serde_json::json!({}),
-    );
-    conn.transaction(async |tx| -> Result<bool, ServiceError> {
+    let adds = matches!(change, Change::AddCredential(..));
+    conn.transaction(async |tx| -> Result<Option<Uuid>, ServiceError> {
         let changed = match change {
             Change::Status(status) => {
                 bodies::set_status(tx, body.id, status).await?;
-                true
+                Some(body.id)
             }
             Change::AddCredential(kind, lookup, label) => {
-                bodies::add_credential(tx, body.id, kind, lookup, label).await?;
-                true
+                match bodies::add_credential(tx, body.id, kind, lookup, label).await? {
+                    Added::Live(id) => Some(id),
+                    Added::Revoked(_) => return Err(ServiceError::CredentialRevoked),
+                }
             }
             Change::RevokeCredential(kind, lookup) => {
-                bodies::revoke_credential(tx, body.id, kind, lookup).await?
+                bodies::revoke_credential(tx, body.id, kind, lookup)
+                    .await?
+                    .then_some(body.id)
             }
         };
+        let details = match changed {
+            Some(id) if adds => serde_json::json!({"credential_id": id}),
+            _ => serde_json::json!({}),
+        };
+        let event = actor.audit(
+            &format!("registration_body.{what}"),
+            Some(body.id.to_string()),
+            details,
+        );
         dms_db::audit::record(tx, &event).await?;
         Ok(changed)
     })
@@ -164,20 +175,30 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Issue a bearer token (the given one, at least 16 characters, or a new random one); returns
-/// it: it is shown once, only its hash is stored.
+/// A token just issued: shown once, only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The credential's id (to list or revoke it by).
+    pub id: Uuid,
+    pub token: String,
+}
+
+/// Issue a bearer token (the given one, at least 16 characters, or a new random one); a
+/// revoked token given again is refused (`CredentialRevoked`).
 pub async fn issue_token(
     services: &Services,
     actor: &Actor,
     body: &RegistrationBody,
     given: Option<String>,
     label: &str,
-) -> Result<String, ServiceError> {
+) -> Result<IssuedToken, ServiceError> {
     let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
     let change = Change::AddCredential(CredentialKind::Token, &lookup, label);
-    apply(services, actor, body, "tokens", change).await?;
-    Ok(token)
+    let id = apply(services, actor, body, "tokens", change)
+        .await?
+        .ok_or(ServiceError::Internal)?;
+    Ok(IssuedToken { id, token })
 }
 
 /// Register a Трембіта client id of the body: INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER the
@@ -187,7 +208,7 @@ pub async fn add_trembita_client(
     actor: &Actor,
     body: &RegistrationBody,
     client: &str,
-) -> Result<(), ServiceError> {
+) -> Result<Uuid, ServiceError> {
     if !is_client_id(client) || client.split('/').nth(2) != Some(body.edrpou.as_str()) {
         return Err(ServiceError::field(
             "/value",
@@ -196,8 +217,9 @@ pub async fn add_trembita_client(
         ));
     }
     let change = Change::AddCredential(CredentialKind::Trembita, client, "");
-    apply(services, actor, body, "trembita-clients", change).await?;
-    Ok(())
+    apply(services, actor, body, "trembita-clients", change)
+        .await?
+        .ok_or(ServiceError::Internal)
 }
 
 /// A client certificate's SHA-256 fingerprint as given (64 hex digits, any case, colons allowed)
@@ -260,5 +282,79 @@ pub async fn revoke_credential(
         what,
         Change::RevokeCredential(kind, &lookup),
     )
+    .await
+    .map(|changed| changed.is_some())
+}
+
+/// A credential as staff see it.
+#[derive(Debug, Clone)]
+pub struct CredentialView {
+    pub id: Uuid,
+    pub kind: CredentialKind,
+    /// What names it without disclosing it: a token's hash prefix (`sha256:` and 12 hex
+    /// digits), never the token; a Трембіта client id as it is.
+    pub shown: String,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What a credential of this kind may show of its stored lookup value.
+fn shown(kind: CredentialKind, lookup: &str) -> String {
+    match kind {
+        // Only the hash is stored; even of that a short prefix is enough to tell tokens apart.
+        CredentialKind::Token => format!("sha256:{}", lookup.get(..12).unwrap_or(lookup)),
+        #[allow(unreachable_patterns)]
+        _ => lookup.to_owned(),
+    }
+}
+
+/// Every credential of the body, revoked ones too; the reading is audited.
+pub async fn credentials(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+) -> Result<Vec<CredentialView>, ServiceError> {
+    let mut conn = services.conn().await?;
+    let rows = bodies::credentials_of(&mut conn, body.id).await?;
+    let event = actor.audit(
+        "registration_body.credentials",
+        Some(body.id.to_string()),
+        serde_json::json!({"returned": rows.len()}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CredentialView {
+            id: r.id,
+            kind: r.kind,
+            shown: shown(r.kind, &r.lookup),
+            label: r.label,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        })
+        .collect())
+}
+
+/// Revoke the live credential with this id, of any kind; false when it is unknown or already
+/// revoked. Audited against the body it belonged to, in the same transaction.
+pub async fn revoke_credential_by_id(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<bool, ServiceError> {
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<bool, ServiceError> {
+        let Some(body_id) = bodies::revoke_credential_by_id(tx, id).await? else {
+            return Ok(false);
+        };
+        let event = actor.audit(
+            "registration_body.credential-revoke",
+            Some(body_id.to_string()),
+            serde_json::json!({"credential_id": id}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        Ok(true)
+    })
     .await
 }

@@ -19,6 +19,9 @@ pub enum ServiceError {
     TerritoryRestricted(String),
     #[error("the request has already been answered; an answer is final")]
     AlreadyAnswered,
+    /// The credential was revoked; a revoked value is never made live again.
+    #[error("this credential was revoked and cannot be added again")]
+    CredentialRevoked,
     #[error("no such resource")]
     NotFound,
     /// Nothing was stored; the caller may retry.

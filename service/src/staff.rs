@@ -1,7 +1,7 @@
 //! DMS staff accounts from the command line: add a member, issue a token, revoke a member and
 //! every token of theirs. Operators' changes are audited like any other write.
 
-use crate::bodies::{given_or_new_token, token_lookup};
+use crate::bodies::{given_or_new_token, token_lookup, IssuedToken};
 use crate::{Actor, ServiceError, Services};
 use diesel_async::AsyncConnection;
 use dms_db::enums::StaffRole;
@@ -54,22 +54,46 @@ pub async fn issue_token(
     actor: &Actor,
     staff_id: Uuid,
     given: Option<String>,
-) -> Result<String, ServiceError> {
+) -> Result<IssuedToken, ServiceError> {
     let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
     let mut conn = services.conn().await?;
+    let id = conn
+        .transaction(async |tx| -> Result<_, ServiceError> {
+            let id = dms_db::staff::add_token(tx, staff_id, &lookup).await?;
+            let event = actor.audit(
+                "staff.token",
+                Some(staff_id.to_string()),
+                serde_json::json!({"token_id": id}),
+            );
+            dms_db::audit::record(tx, &event).await?;
+            Ok(id)
+        })
+        .await?;
+    Ok(IssuedToken { id, token })
+}
+
+/// Revoke one staff token by its id (the member and their other tokens stay); false when it
+/// is unknown or already revoked. Audited in the same transaction.
+pub async fn revoke_token(
+    services: &Services,
+    actor: &Actor,
+    token_id: Uuid,
+) -> Result<bool, ServiceError> {
+    let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<_, ServiceError> {
-        dms_db::staff::add_token(tx, staff_id, &lookup).await?;
+        let Some(staff_id) = dms_db::staff::revoke_token_by_id(tx, token_id).await? else {
+            return Ok(false);
+        };
         let event = actor.audit(
-            "staff.token",
+            "staff.token-revoke",
             Some(staff_id.to_string()),
-            serde_json::json!({}),
+            serde_json::json!({"token_id": token_id}),
         );
         dms_db::audit::record(tx, &event).await?;
-        Ok(())
+        Ok(true)
     })
-    .await?;
-    Ok(token)
+    .await
 }
 
 /// Revoke a staff member and every token of theirs; false when there is no such active member.

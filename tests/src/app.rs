@@ -17,6 +17,8 @@ pub struct AppOptions {
     /// Put a switchable proxy between the service and PostgreSQL.
     pub proxy: bool,
     pub keys_dir: Option<PathBuf>,
+    /// The kid to sign with (`signing_kid`); needed when `keys_dir` holds several private keys.
+    pub signing_kid: Option<String>,
     /// Reuse this database instead of a fresh one.
     pub database_url: Option<String>,
     /// The bearer token `/metrics` asks for.
@@ -171,6 +173,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         ops_listen: Some("127.0.0.1:0".into()),
         metrics_token: opts.metrics_token,
         keys_dir: keys_dir.clone(),
+        signing_kid: opts.signing_kid,
         db_pool_size: opts.pool_size.unwrap_or(8),
         db_wait_timeout_secs: opts.pool_wait_secs.unwrap_or(5),
         workers: Some(2),

@@ -1,8 +1,9 @@
 //! Registration bodies and their credentials: `body-ensure`, `body-suspend`, `body-reactivate`,
 //! `token-issue`, `token-revoke`, `trembita-add`, `trembita-revoke`, `certificate-add`,
-//! `certificate-revoke`.
+//! `certificate-revoke`, `credentials`, `credential-revoke`.
 
 use super::{refused, runtime, services, Context, Db};
+use dms_client::secret::TokenSource;
 use dms_db::bodies::{BodyStatus, CredentialKind, RegistrationBody};
 use dms_service::{bodies, Actor, Services};
 use std::process::ExitCode;
@@ -42,17 +43,17 @@ pub enum Command {
         #[arg(long)]
         edrpou: String,
         /// Use this token instead of generating one (e.g. a demo token).
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        #[command(flatten)]
+        token: TokenSource,
         #[arg(long, default_value = "")]
         label: String,
     },
-    /// Revoke a bearer token.
+    /// Revoke a bearer token (or revoke any credential by its id: credential-revoke).
     TokenRevoke {
         #[command(flatten)]
         db: Db,
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: String,
+        #[command(flatten)]
+        token: TokenSource,
     },
     /// Register a Трембіта client id (INSTANCE/CLASS/MEMBER/SUBSYSTEM) for a registration body.
     TrembitaAdd {
@@ -92,6 +93,20 @@ pub enum Command {
         #[arg(long)]
         fingerprint: String,
     },
+    /// List a registration body's credentials with their ids (a token only by its hash prefix).
+    Credentials {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+    },
+    /// Revoke a registration body's credential (of any kind) by its id.
+    CredentialRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
 }
 
 impl Command {
@@ -105,7 +120,9 @@ impl Command {
             | Command::TrembitaAdd { db, .. }
             | Command::TrembitaRevoke { db, .. }
             | Command::CertificateAdd { db, .. }
-            | Command::CertificateRevoke { db, .. } => db,
+            | Command::CertificateRevoke { db, .. }
+            | Command::Credentials { db, .. }
+            | Command::CredentialRevoke { db, .. } => db,
         }
     }
 }
@@ -173,13 +190,17 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             label,
             ..
         } => {
+            let token = token.optional()?;
             let b = body(services, &edrpou).await?;
-            let token = bodies::issue_token(services, actor, &b, token, &label)
+            let issued = bodies::issue_token(services, actor, &b, token, &label)
                 .await
                 .map_err(refused)?;
-            println!("{token}");
+            // The token alone on stdout (scripts capture it); its id beside it on stderr.
+            eprintln!("credential id {}", issued.id);
+            println!("{}", issued.token);
         }
         Command::TokenRevoke { token, .. } => {
+            let token = token.required()?;
             let done =
                 bodies::revoke_credential(services, actor, CredentialKind::Token, &token, None)
                     .await
@@ -188,9 +209,10 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
         }
         Command::TrembitaAdd { edrpou, client, .. } => {
             let b = body(services, &edrpou).await?;
-            bodies::add_trembita_client(services, actor, &b, &client)
+            let id = bodies::add_trembita_client(services, actor, &b, &client)
                 .await
                 .map_err(refused)?;
+            eprintln!("credential id {id}");
             println!("{client}");
         }
         Command::TrembitaRevoke { client, .. } => {
@@ -230,6 +252,33 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
                 .await
                 .map_err(refused)?;
             revoked(done, "client certificate");
+        }
+        Command::Credentials { edrpou, .. } => {
+            let b = body(services, &edrpou).await?;
+            let listed = bodies::credentials(services, actor, &b)
+                .await
+                .map_err(refused)?;
+            for c in listed {
+                let revoked = c.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.kind.as_str(),
+                    c.shown,
+                    c.label,
+                    c.created_at.to_rfc3339(),
+                    revoked
+                );
+            }
+        }
+        Command::CredentialRevoke { id, .. } => {
+            let done = bodies::revoke_credential_by_id(services, actor, id)
+                .await
+                .map_err(refused)?;
+            if !done {
+                anyhow::bail!("no live credential with id {id}");
+            }
+            println!("revoked");
         }
     }
     Ok(())

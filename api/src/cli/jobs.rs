@@ -70,7 +70,7 @@ fn read_head(arg: &str, keys_dir: &std::path::Path) -> anyhow::Result<Head> {
     let json: serde_json::Value = if text.starts_with('{') {
         serde_json::from_str(text).context("--head is not JSON")?
     } else {
-        let keys = dms_crypto::KeyRing::load(keys_dir, None)
+        let keys = dms_crypto::KeyRing::load_verifying(keys_dir)
             .with_context(|| format!("load the key ring from {}", keys_dir.display()))?;
         let (_, typ, payload) = dms_crypto::verify_compact(text, &keys.jwks())
             .map_err(|e| anyhow::anyhow!("the manifest's signature: {e}"))?;

@@ -1,4 +1,4 @@
-//! `staff add|token|revoke`: bootstrap DMS staff and their tokens.
+//! `staff add|token|token-revoke|revoke`: bootstrap DMS staff and their tokens.
 
 use super::{refused, runtime, services, Context, Db};
 use anyhow::Context as _;
@@ -29,8 +29,16 @@ pub enum Command {
         db: Db,
         #[arg(long)]
         id: uuid::Uuid,
-        #[arg(long, env = "DMS_TOKEN", hide_env_values = true)]
-        token: Option<String>,
+        /// Use this token instead of generating one.
+        #[command(flatten)]
+        token: dms_client::secret::TokenSource,
+    },
+    /// Revoke one staff token by its id (printed on stderr when it was issued).
+    TokenRevoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        id: uuid::Uuid,
     },
     /// Revoke a staff member and all their tokens.
     Revoke {
@@ -43,7 +51,10 @@ pub enum Command {
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     let db = match &command {
-        Command::Add { db, .. } | Command::Token { db, .. } | Command::Revoke { db, .. } => db,
+        Command::Add { db, .. }
+        | Command::Token { db, .. }
+        | Command::TokenRevoke { db, .. }
+        | Command::Revoke { db, .. } => db,
     };
     let settings = ctx.database(db)?;
     let services = services(&settings)?;
@@ -68,10 +79,21 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             println!("{}", s.id);
         }
         Command::Token { id, token, .. } => {
-            let token = staff::issue_token(services, actor, id, token)
+            let token = token.optional()?;
+            let issued = staff::issue_token(services, actor, id, token)
                 .await
                 .map_err(refused)?;
-            println!("{token}");
+            eprintln!("token id {}", issued.id);
+            println!("{}", issued.token);
+        }
+        Command::TokenRevoke { id, .. } => {
+            if !staff::revoke_token(services, actor, id)
+                .await
+                .map_err(refused)?
+            {
+                anyhow::bail!("no live staff token with id {id}");
+            }
+            println!("revoked");
         }
         Command::Revoke { id, .. } => {
             let revoked = staff::revoke(services, actor, id).await.map_err(refused)?;

@@ -28,7 +28,7 @@ pub struct ServeFlags {
     /// .local/keys]
     #[arg(long)]
     pub keys_dir: Option<PathBuf>,
-    /// The kid to sign with; default: the newest private key in the directory [env
+    /// The kid to sign with; required when the directory holds more than one private key [env
     /// DMS_SIGNING_KID]
     #[arg(long)]
     pub signing_kid: Option<String>,

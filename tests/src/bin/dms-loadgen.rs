@@ -26,7 +26,8 @@ async fn main() {
         url.starts_with("http://127.0.0.1:"),
         "load tests target 127.0.0.1 only"
     );
-    let token = arg("--token").expect("--token");
+    // The token from the environment, never among the process arguments.
+    let token = std::env::var("DMS_TOKEN").expect("DMS_TOKEN");
     let concurrency: usize = arg("--concurrency").map_or(16, |v| v.parse().unwrap());
     let seconds: u64 = arg("--seconds").map_or(10, |v| v.parse().unwrap());
     let prefix =

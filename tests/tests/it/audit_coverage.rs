@@ -264,6 +264,13 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             Some(json!({"value": "ab".repeat(32)})),
             204,
         ),
+        (
+            ("GET", "/admin/v1/registration-bodies/{edrpou}/credentials"),
+            &supervisor,
+            lviv("credentials"),
+            None,
+            200,
+        ),
     ] {
         calls.push(staff(op, token, &path, doc, status));
     }
@@ -271,6 +278,7 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
     let mut action_id = String::new();
     let mut request_id = String::new();
     let mut issued = String::new();
+    let mut issued_id = String::new();
     let mut run = Vec::new();
     for mut call in calls.into_iter().chain([
         // Placeholders resolved below from earlier answers.
@@ -291,6 +299,21 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             None,
             204,
         ),
+        // A second token, revoked by its id.
+        staff(
+            ("POST", "/admin/v1/registration-bodies/{edrpou}/tokens"),
+            &supervisor,
+            &lviv("tokens"),
+            None,
+            201,
+        ),
+        staff(
+            ("POST", "/admin/v1/credentials/{id}/revoke"),
+            &supervisor,
+            "",
+            None,
+            204,
+        ),
     ]) {
         match call.op.1 {
             "/v1/registration-actions/{id}" => {
@@ -301,6 +324,9 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             }
             "/admin/v1/registration-bodies/{edrpou}/tokens-revoke" => {
                 call.body = Some(json!({"value": issued}))
+            }
+            "/admin/v1/credentials/{id}/revoke" => {
+                call.path = format!("/admin/v1/credentials/{issued_id}/revoke")
             }
             _ => {}
         }
@@ -314,7 +340,8 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
                 request_id = answer["id"].as_str().unwrap().to_owned()
             }
             "/admin/v1/registration-bodies/{edrpou}/tokens" => {
-                issued = answer["token"].as_str().unwrap().to_owned()
+                issued = answer["token"].as_str().unwrap().to_owned();
+                issued_id = answer["id"].as_str().unwrap().to_owned();
             }
             _ => {}
         }
@@ -359,6 +386,7 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             .path
             .replace(&action_id, "00000000-0000-7000-8000-000000000000")
             .replace(&request_id, "00000000-0000-7000-8000-000000000000")
+            .replace(&issued_id, "00000000-0000-7000-8000-000000000000")
             .replace(LVIV_EDRPOU, "12345678");
         let body = call.body.as_ref().map(|_| b"{\"truncated\": ".to_vec());
         if body.is_none() && path == call.path {

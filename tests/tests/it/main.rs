@@ -9,6 +9,7 @@ mod audit_chain;
 mod audit_coverage;
 mod cancellation;
 mod channels;
+mod credentials;
 mod enums;
 mod feeder;
 mod idempotency;

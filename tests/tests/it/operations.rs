@@ -169,6 +169,8 @@ async fn the_reference_client_submits_and_verifies_receipts_offline() {
             std::env::temp_dir().join(format!("dms-client-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("action.json");
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, format!("{}\n", app.token)).unwrap();
         std::fs::write(
             &file,
             serde_json::to_vec_pretty(&person_action("registration_of_stay", 1 + seq as u32))
@@ -184,7 +186,8 @@ async fn the_reference_client_submits_and_verifies_receipts_offline() {
         };
         let submit = || {
             command()
-                .args(["submit", "--url", &app.url, "--token", &app.token])
+                .args(["submit", "--url", &app.url, "--token-file"])
+                .arg(&token_file)
                 .arg(&file)
                 .output()
         };
@@ -207,22 +210,44 @@ async fn the_reference_client_submits_and_verifies_receipts_offline() {
         assert_eq!(String::from_utf8_lossy(&again.stderr).trim(), "HTTP 200");
         assert_eq!(again.stdout, first.stdout, "a retry gets the same answer");
         // A refused submission: status on stderr, the problem alone on stdout, exit status 1.
-        let refused = command()
-            .args([
-                "submit",
-                "--url",
-                &app.url,
-                "--token",
-                "not-a-token-of-anyone",
-            ])
+        // The token from standard input.
+        let mut child = command()
+            .args(["submit", "--url", &app.url, "--token-stdin"])
             .arg(&file)
-            .output()
-            .await
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
+        {
+            use tokio::io::AsyncWriteExt as _;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(b"not-a-token-of-anyone\n").await.unwrap();
+        }
+        let refused = child.wait_with_output().await.unwrap();
         assert_eq!(refused.status.code(), Some(1));
         assert_eq!(String::from_utf8_lossy(&refused.stderr).trim(), "HTTP 401");
         let problem: Value = serde_json::from_slice(&refused.stdout).unwrap();
         assert_eq!(problem["code"], "unauthenticated");
+        // A token among the process arguments is refused, naming the ways to give it; nothing
+        // is sent.
+        let before = app.count("registration_actions").await;
+        let argued = command()
+            .args(["submit", "--url", &app.url, "--token", &app.token])
+            .arg(&file)
+            .output()
+            .await
+            .unwrap();
+        assert!(!argued.status.success());
+        let err = String::from_utf8_lossy(&argued.stderr);
+        assert!(
+            err.contains("--token-file")
+                && err.contains("--token-stdin")
+                && err.contains("DMS_TOKEN"),
+            "{err}"
+        );
+        assert!(argued.stdout.is_empty());
+        assert_eq!(app.count("registration_actions").await, before);
 
         let answer = dir.join("answer.json");
         std::fs::write(&answer, &first.stdout).unwrap();
@@ -277,6 +302,74 @@ fn dms_api(app: &dms_tests::TestApp) -> tokio::process::Command {
     let mut c = tokio::process::Command::new(binary("dms-api"));
     c.env("DATABASE_URL", &app.database_url);
     c
+}
+
+#[tokio::test]
+async fn token_commands_take_the_token_from_a_file_stdin_or_the_environment_never_an_argument() {
+    let app = spawn_app().await;
+    let issue = |extra: &[&str]| {
+        let mut c = dms_api(&app);
+        c.env_remove("DMS_TOKEN")
+            .args(["token-issue", "--edrpou", dms_tests::KHMELNYTSKYI_EDRPOU])
+            .args(extra);
+        c
+    };
+    let given = "dms_given_token_0123456789abcdef";
+    let out = issue(&["--token", given]).output().await.unwrap();
+    assert!(!out.status.success(), "a token as an argument is refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--token-file") && err.contains("--token-stdin"),
+        "{err}"
+    );
+    let lookup = dms_service::bodies::token_lookup(given);
+    let stored = format!("credentials WHERE lookup = '{lookup}'");
+    assert_eq!(app.count(&stored).await, 0, "nothing stored");
+    // From a file.
+    let file = std::env::temp_dir().join(format!("dms-token-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&file, format!("{given}\n")).unwrap();
+    let out = issue(&["--token-file", file.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), given);
+    assert_eq!(app.count(&stored).await, 1);
+    std::fs::remove_file(&file).unwrap();
+    // From standard input: revoking it.
+    let mut child = dms_api(&app)
+        .env_remove("DMS_TOKEN")
+        .args(["token-revoke", "--token-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(given.as_bytes()).await.unwrap();
+    }
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "revoked");
+    // From the environment (the variable is not among the arguments).
+    let other = "dms_env_token_0123456789abcdef";
+    let out = issue(&[]).env("DMS_TOKEN", other).output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), other);
 }
 
 #[tokio::test]

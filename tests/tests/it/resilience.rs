@@ -99,6 +99,7 @@ async fn a_rotated_key_still_verifies_old_receipts() {
     let new_kid = dms_api::keys::KeyRing::generate(&keys_dir).unwrap();
     let app = spawn_app_with(AppOptions {
         keys_dir: Some(keys_dir),
+        signing_kid: Some(new_kid.clone()),
         database_url: Some(database_url),
         ..AppOptions::default()
     })

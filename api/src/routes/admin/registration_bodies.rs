@@ -41,8 +41,23 @@ pub struct Credential {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IssuedToken {
+    /// The credential's id: list or revoke it by this.
+    pub id: Uuid,
     /// Shown once; only its hash is stored.
     pub token: String,
+}
+
+/// One credential of a registration body; a token is never shown, only its hash prefix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    pub id: Uuid,
+    /// `token`, `trembita`, …
+    pub kind: String,
+    /// A token's `sha256:` hash prefix (12 hex digits), or a Трембіта client id.
+    pub value: String,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Create a registration body (supervisors); an existing ЄДРПОУ returns the existing body.
@@ -147,8 +162,73 @@ pub async fn issue_token(
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = bodies::find(&state.services, &path.edrpou).await?;
-    let token = bodies::issue_token(&state.services, &who.actor, &target, None, "admin").await?;
-    Ok(HttpResponse::Created().json(IssuedToken { token }))
+    let issued = bodies::issue_token(&state.services, &who.actor, &target, None, "admin").await?;
+    Ok(HttpResponse::Created().json(IssuedToken {
+        id: issued.id,
+        token: issued.token,
+    }))
+}
+
+/// A registration body's credentials with their ids, revoked ones too (supervisors); a
+/// token's value is never shown, only a prefix of its hash.
+#[utoipa::path(get, path = "/admin/v1/registration-bodies/{edrpou}/credentials", tag = "staff",
+    params(("edrpou" = String, Path)),
+    responses(
+        (status = 200, body = [CredentialView]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn list_credentials(
+    who: StaffMember<Supervisors>,
+    path: web::Path<EdrpouPath>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let target = bodies::find(&state.services, &path.edrpou).await?;
+    let listed = bodies::credentials(&state.services, &who.actor, &target).await?;
+    let views: Vec<CredentialView> = listed
+        .into_iter()
+        .map(|c| CredentialView {
+            id: c.id,
+            kind: c.kind.as_str().to_owned(),
+            value: c.shown,
+            label: c.label,
+            created_at: c.created_at,
+            revoked_at: c.revoked_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdPath {
+    id: String,
+}
+
+/// Revoke a registration body's credential by its id, whatever its kind (supervisors); an
+/// unknown or already revoked id is 404.
+#[utoipa::path(post, path = "/admin/v1/credentials/{id}/revoke", tag = "staff",
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No live credential with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn revoke_credential(
+    who: StaffMember<Supervisors>,
+    path: web::Path<IdPath>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&path.id).map_err(|_| ApiError::NotFound)?;
+    if !bodies::revoke_credential_by_id(&state.services, &who.actor, id).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Revoke one of the registration body's bearer tokens (supervisors).
@@ -182,6 +262,7 @@ pub async fn revoke_token(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The client id was revoked; it is not added again", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
     ),
@@ -295,6 +376,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource(&format!("{BODY}/suspend"), "POST").route(web::post().to(suspend_body)))
     .service(resource(&format!("{BODY}/reactivate"), "POST").route(web::post().to(reactivate_body)))
     .service(resource(&format!("{BODY}/tokens"), "POST").route(web::post().to(issue_token)))
+    .service(resource(&format!("{BODY}/credentials"), "GET").route(web::get().to(list_credentials)))
+    .service(
+        resource("/admin/v1/credentials/{id}/revoke", "POST")
+            .route(web::post().to(revoke_credential)),
+    )
     .service(resource(&format!("{BODY}/tokens-revoke"), "POST").route(web::post().to(revoke_token)))
     .service(
         resource(&format!("{BODY}/trembita-clients"), "POST")
@@ -321,12 +407,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         suspend_body,
         reactivate_body,
         issue_token,
+        list_credentials,
+        revoke_credential,
         revoke_token,
         add_trembita_client,
         revoke_trembita_client,
         add_client_certificate,
         revoke_client_certificate
     ),
-    components(schemas(NewBody, BodyView, Credential, IssuedToken))
+    components(schemas(NewBody, BodyView, Credential, IssuedToken, CredentialView))
 )]
 pub struct Doc;

@@ -1,0 +1,1 @@
+ALTER TABLE staff_tokens DROP COLUMN id;
