@@ -66,6 +66,8 @@ def audit_count(where):
 
 def metrics_series():
     status, _, body = http("GET", f"http://{ENV['PROBE_OPS']}/metrics", token=ENV.get("PROBE_METRICS_TOKEN"))
+    if status != 200:
+        raise RuntimeError(f"/metrics answered {status}")
     return [l for l in body.decode().splitlines() if l.startswith("dms_http_requests_total{")]
 
 
@@ -163,11 +165,20 @@ def probe_flood():
 
 
 def probe_methods():
+    metrics_series()  # the first read of /metrics is a series of its own
     before = len(metrics_series())
     for i in range(50):
         http(f"PROBE{i}", f"http://{ENV['PROBE_DIRECT']}/healthz")
     after = len(metrics_series())
-    report("50 invented HTTP methods", after - before <= 1, "BOUNDED", f"metrics series {before} → {after}")
+    for i in range(50):
+        http(f"OTHER{i}", f"http://{ENV['PROBE_DIRECT']}/healthz")
+    again = len(metrics_series())
+    report(
+        "50 invented HTTP methods (then 50 more)",
+        after - before <= 1 and again == after,
+        "BOUNDED",
+        f"metrics series {before} → {after} → {again}",
+    )
 
 
 def probe_revoke():
@@ -215,7 +226,8 @@ def probe_audit():
 
 
 def main():
-    probes = [probe_runtime_role, probe_trembita, probe_flood, probe_methods, probe_revoke, probe_audit]
+    # The flood runs last: it puts this address over its rate limit for a while.
+    probes = [probe_runtime_role, probe_trembita, probe_methods, probe_revoke, probe_audit, probe_flood]
     only = set(sys.argv[1:])
     for probe in probes:
         if only and probe.__name__.removeprefix("probe_") not in only:
