@@ -79,6 +79,7 @@ pub async fn add_credential(
     kind: CredentialKind,
     lookup: &str,
     label: &str,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<Added, DbError> {
     let inserted: Option<Uuid> = diesel::insert_into(credentials::table)
         .values((
@@ -87,6 +88,7 @@ pub async fn add_credential(
             credentials::kind.eq(kind),
             credentials::lookup.eq(lookup),
             credentials::label.eq(label),
+            credentials::expires_at.eq(expires_at),
         ))
         .on_conflict((credentials::kind, credentials::lookup))
         .do_nothing()
@@ -182,6 +184,11 @@ pub async fn body_by_credential(
         .filter(credentials::kind.eq(kind))
         .filter(credentials::lookup.eq(lookup))
         .filter(credentials::revoked_at.is_null())
+        .filter(
+            credentials::expires_at
+                .is_null()
+                .or(credentials::expires_at.gt(diesel::dsl::now)),
+        )
         .select(RegistrationBody::as_select())
         .first(conn)
         .await

@@ -48,13 +48,20 @@ struct Id {
 }
 
 /// Store a token (by its hash) for the staff member; its id.
-pub async fn add_token(conn: &mut PgConn, staff_id: Uuid, lookup: &str) -> Result<Uuid, DbError> {
+pub async fn add_token(
+    conn: &mut PgConn,
+    staff_id: Uuid,
+    lookup: &str,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Uuid, DbError> {
     let row: Id = diesel::sql_query(
-        "INSERT INTO staff_tokens (id, lookup, staff_id) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO staff_tokens (id, lookup, staff_id, expires_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
     )
     .bind::<SqlUuid, _>(Uuid::now_v7())
     .bind::<Text, _>(lookup)
     .bind::<SqlUuid, _>(staff_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(expires_at)
     .get_result(conn)
     .await?;
     Ok(row.id)
@@ -94,7 +101,8 @@ pub async fn revoke_staff(conn: &mut PgConn, staff_id: Uuid) -> Result<bool, DbE
 pub async fn staff_by_token(conn: &mut PgConn, lookup: &str) -> Result<Option<Staff>, DbError> {
     Ok(diesel::sql_query(
         "SELECT s.id, s.name, s.role, s.unit, s.territory FROM staff_tokens t JOIN staff s ON s.id = t.staff_id \
-         WHERE t.lookup = $1 AND t.revoked_at IS NULL AND s.revoked_at IS NULL",
+         WHERE t.lookup = $1 AND t.revoked_at IS NULL AND s.revoked_at IS NULL \
+           AND (t.expires_at IS NULL OR t.expires_at > now())",
     )
     .bind::<Text, _>(lookup)
     .get_result(conn)

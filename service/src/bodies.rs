@@ -3,6 +3,7 @@
 //! line and the admin API check and record these the same way.
 
 use crate::{Actor, ServiceError, Services};
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use dms_db::bodies::{self, Added, BodyStatus, CredentialKind, RegistrationBody};
 use dms_schemas::{Edrpou, FieldCode, FieldError};
@@ -111,7 +112,7 @@ pub async fn find(services: &Services, edrpou: &str) -> Result<RegistrationBody,
 /// A change to a registration body or its credentials.
 enum Change<'a> {
     Status(BodyStatus),
-    AddCredential(CredentialKind, &'a str, &'a str),
+    AddCredential(CredentialKind, &'a str, &'a str, Option<DateTime<Utc>>),
     RevokeCredential(CredentialKind, &'a str),
 }
 
@@ -133,8 +134,8 @@ async fn apply(
                 bodies::set_status(tx, body.id, status).await?;
                 Some(body.id)
             }
-            Change::AddCredential(kind, lookup, label) => {
-                match bodies::add_credential(tx, body.id, kind, lookup, label).await? {
+            Change::AddCredential(kind, lookup, label, expires_at) => {
+                match bodies::add_credential(tx, body.id, kind, lookup, label, expires_at).await? {
                     Added::Live(id) => Some(id),
                     Added::Revoked(_) => return Err(ServiceError::CredentialRevoked),
                 }
@@ -175,6 +176,18 @@ pub async fn set_status(
     Ok(())
 }
 
+/// An expiry, when given, must lie in the future.
+pub fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<(), ServiceError> {
+    match expires_at {
+        Some(t) if t <= Utc::now() => Err(ServiceError::field(
+            "/expires_at",
+            FieldCode::Range,
+            "must be in the future",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A token just issued: shown once, only its hash is stored.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
@@ -192,9 +205,23 @@ pub async fn issue_token(
     given: Option<String>,
     label: &str,
 ) -> Result<IssuedToken, ServiceError> {
+    issue_token_until(services, actor, body, given, label, None).await
+}
+
+/// [`issue_token`], valid until `expires_at` when given (then it authenticates no one, as if
+/// unknown); the time must be in the future.
+pub async fn issue_token_until(
+    services: &Services,
+    actor: &Actor,
+    body: &RegistrationBody,
+    given: Option<String>,
+    label: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<IssuedToken, ServiceError> {
+    check_expiry(expires_at)?;
     let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
-    let change = Change::AddCredential(CredentialKind::Token, &lookup, label);
+    let change = Change::AddCredential(CredentialKind::Token, &lookup, label, expires_at);
     let id = apply(services, actor, body, "tokens", change)
         .await?
         .ok_or(ServiceError::Internal)?;
@@ -216,7 +243,7 @@ pub async fn add_trembita_client(
             "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM with MEMBER = the body's ЄДРПОУ",
         ));
     }
-    let change = Change::AddCredential(CredentialKind::Trembita, client, "");
+    let change = Change::AddCredential(CredentialKind::Trembita, client, "", None);
     apply(services, actor, body, "trembita-clients", change)
         .await?
         .ok_or(ServiceError::Internal)
@@ -246,7 +273,7 @@ pub async fn add_client_certificate(
             "must be the certificate's SHA-256 fingerprint: 64 hex digits (colons allowed)",
         ));
     };
-    let change = Change::AddCredential(CredentialKind::Certificate, &fingerprint, label);
+    let change = Change::AddCredential(CredentialKind::Certificate, &fingerprint, label, None);
     apply(services, actor, body, "client-certificates", change).await?;
     Ok(fingerprint)
 }

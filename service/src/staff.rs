@@ -55,16 +55,28 @@ pub async fn issue_token(
     staff_id: Uuid,
     given: Option<String>,
 ) -> Result<IssuedToken, ServiceError> {
+    issue_token_until(services, actor, staff_id, given, None).await
+}
+
+/// [`issue_token`], valid until `expires_at` when given (in the future).
+pub async fn issue_token_until(
+    services: &Services,
+    actor: &Actor,
+    staff_id: Uuid,
+    given: Option<String>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<IssuedToken, ServiceError> {
+    crate::bodies::check_expiry(expires_at)?;
     let token = given_or_new_token(given)?;
     let lookup = token_lookup(&token);
     let mut conn = services.conn().await?;
     let id = conn
         .transaction(async |tx| -> Result<_, ServiceError> {
-            let id = dms_db::staff::add_token(tx, staff_id, &lookup).await?;
+            let id = dms_db::staff::add_token(tx, staff_id, &lookup, expires_at).await?;
             let event = actor.audit(
                 "staff.token",
                 Some(staff_id.to_string()),
-                serde_json::json!({"token_id": id}),
+                serde_json::json!({"token_id": id, "expires_at": expires_at}),
             );
             dms_db::audit::record(tx, &event).await?;
             Ok(id)

@@ -47,6 +47,9 @@ pub enum Command {
         token: TokenSource,
         #[arg(long, default_value = "")]
         label: String,
+        /// The token authenticates no one after this time (RFC 3339, in the future).
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Revoke a bearer token (or revoke any credential by its id: credential-revoke).
     TokenRevoke {
@@ -188,11 +191,12 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             edrpou,
             token,
             label,
+            expires_at,
             ..
         } => {
             let token = token.optional()?;
             let b = body(services, &edrpou).await?;
-            let issued = bodies::issue_token(services, actor, &b, token, &label)
+            let issued = bodies::issue_token_until(services, actor, &b, token, &label, expires_at)
                 .await
                 .map_err(refused)?;
             // The token alone on stdout (scripts capture it); its id beside it on stderr.

@@ -32,6 +32,9 @@ pub enum Command {
         /// Use this token instead of generating one.
         #[command(flatten)]
         token: dms_client::secret::TokenSource,
+        /// The token authenticates no one after this time (RFC 3339, in the future).
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Revoke one staff token by its id (printed on stderr when it was issued).
     TokenRevoke {
@@ -78,9 +81,14 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
                 .map_err(refused)?;
             println!("{}", s.id);
         }
-        Command::Token { id, token, .. } => {
+        Command::Token {
+            id,
+            token,
+            expires_at,
+            ..
+        } => {
             let token = token.optional()?;
-            let issued = staff::issue_token(services, actor, id, token)
+            let issued = staff::issue_token_until(services, actor, id, token, expires_at)
                 .await
                 .map_err(refused)?;
             eprintln!("token id {}", issued.id);

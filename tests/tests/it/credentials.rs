@@ -339,3 +339,82 @@ async fn the_service_refuses_to_guess_among_several_private_keys() {
     let (header, _) = crate::support::verify_receipt(answer["receipt"].as_str().unwrap(), &jwks);
     assert_eq!(header["kid"], first);
 }
+
+#[tokio::test]
+async fn an_expired_credential_authenticates_no_one_and_an_expiry_in_the_past_is_refused() {
+    use chrono::{Duration, Utc};
+    use dms_tests::fixtures::store;
+    let app = dms_tests::spawn_app().await;
+    let mut conn = app.db().await;
+    let expired = "dms_expired_0123456789abcdefghij";
+    let current = "dms_current_0123456789abcdefghij";
+    store::add_token_until(
+        &mut conn,
+        &app.body,
+        expired,
+        Utc::now() - Duration::seconds(1),
+    )
+    .await;
+    store::add_token_until(
+        &mut conn,
+        &app.body,
+        current,
+        Utc::now() + Duration::hours(1),
+    )
+    .await;
+    let (status, _) = app
+        .community(expired)
+        .call(reqwest::Method::GET, "/v1/notifications", None)
+        .await;
+    assert_eq!(status, 401, "an expired token is unknown");
+    let (status, _) = app
+        .community(current)
+        .call(reqwest::Method::GET, "/v1/notifications", None)
+        .await;
+    assert_eq!(status, 200, "a token before its expiry works");
+    assert!(
+        app.count("audit_log WHERE event = 'auth.unknown_client'")
+            .await
+            >= 1
+    );
+
+    // A staff token past its expiry is unknown as well.
+    let (staff_id, _) = app.staff("supervisor", "ДМС України", None).await;
+    let staff_token = "staff-expired-0123456789abcdef";
+    dms_db::staff::add_token(
+        &mut conn,
+        staff_id,
+        &dms_service::bodies::token_lookup(staff_token),
+        Some(Utc::now() - Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+    let (status, _) = app
+        .admin(Some(staff_token))
+        .call(
+            reqwest::Method::GET,
+            "/admin/v1/verification-requests",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Issuing with an expiry that has already passed is refused; nothing is stored.
+    let before = app.count("credentials").await;
+    let services = dms_service::Services::new(
+        dms_db::connect(&app.database_url, 1).unwrap(),
+        dms_crypto::KeyRing::empty(),
+    )
+    .unwrap();
+    let refused = dms_service::bodies::issue_token_until(
+        &services,
+        &dms_service::Actor::operator(),
+        &app.body,
+        None,
+        "late",
+        Some(Utc::now() - Duration::minutes(1)),
+    )
+    .await;
+    assert!(refused.is_err());
+    assert_eq!(app.count("credentials").await, before);
+}
