@@ -219,3 +219,28 @@ PY
 build_bins() {
   (cd "$ROOT" && cargo build --quiet ${1:-} -p dms-api --bin dms-api -p dms-feeder --bin dms-feeder -p dms-client --bin dms-client)
 }
+
+# Debian's Chromium and its driver, for the browser tests of the web interface (Playwright is
+# pointed at /usr/bin/chromium; it never downloads a browser of its own).
+CHROMIUM=/usr/bin/chromium
+ensure_chromium() {
+  [ -x "$CHROMIUM" ] && return 0
+  log "installing missing packages: chromium chromium-driver"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
+# A venv with the pinned packages of ops/webtest-requirements.txt, re-installed when that file
+# changes (the stamp keeps its hash). Sets WEBTEST_PYTHON.
+WEBTEST_VENV="$LOCAL/venv-webtest"
+ensure_webtest_venv() {
+  local req="$ROOT/ops/webtest-requirements.txt" stamp="$WEBTEST_VENV/.requirements.sha256" sum
+  sum=$(sha256sum "$req" | cut -d' ' -f1)
+  WEBTEST_PYTHON="$WEBTEST_VENV/bin/python"
+  if [ -x "$WEBTEST_PYTHON" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then return 0; fi
+  log "installing the browser-test packages into .local/venv-webtest"
+  rm -rf "$WEBTEST_VENV"
+  python3 -m venv "$WEBTEST_VENV"
+  "$WEBTEST_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2
+  echo "$sum" >"$stamp"
+}
