@@ -32,6 +32,11 @@ pub struct Settings {
     /// Operations listener (metrics); not started when absent (`api.ops_listen`,
     /// `DMS_OPS_LISTEN`).
     pub ops_listen: Option<String>,
+    /// The web interface for officials; not started when absent (`api.web_listen`,
+    /// `DMS_WEB_LISTEN`).
+    pub web_listen: Option<String>,
+    /// The web interface's own settings (`[web]`).
+    pub web: WebSettings,
     /// Bearer token for the operations listener's metrics (`api.metrics_token`,
     /// `DMS_METRICS_TOKEN`; secret).
     pub metrics_token: Option<String>,
@@ -66,6 +71,52 @@ pub struct Settings {
     pub tls: TlsSettings,
 }
 
+/// The web interface's settings (`[web]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSettings {
+    pub static_dir: PathBuf,
+    pub public_url: Option<String>,
+    pub session_idle_minutes: u64,
+    pub session_max_hours: u64,
+    pub max_failures: u64,
+    pub lock_minutes: u64,
+}
+
+impl WebSettings {
+    fn read(l: &mut Layers) -> WebSettings {
+        WebSettings {
+            static_dir: l.get("web.static_dir").unwrap_or_default(),
+            public_url: l.get("web.public_url"),
+            session_idle_minutes: l.get("web.session_idle_minutes").unwrap_or_default(),
+            session_max_hours: l.get("web.session_max_hours").unwrap_or_default(),
+            max_failures: l.get("web.max_failures").unwrap_or_default(),
+            lock_minutes: l.get("web.lock_minutes").unwrap_or_default(),
+        }
+    }
+
+    /// Sign-in and session limits as the service layer takes them.
+    pub fn policy(&self) -> dms_service::web_auth::Policy {
+        let minutes =
+            |m: u64| chrono::Duration::minutes(i64::try_from(m).unwrap_or(i64::MAX / 120_000));
+        dms_service::web_auth::Policy {
+            max_failures: i32::try_from(self.max_failures).unwrap_or(i32::MAX),
+            lock: minutes(self.lock_minutes),
+            idle: minutes(self.session_idle_minutes),
+            absolute: minutes(self.session_max_hours.saturating_mul(60)),
+        }
+    }
+
+    /// Where a one-time set-up link points: the public address, else the listener's.
+    pub fn setup_link(&self, web_listen: Option<&str>, secret: &str) -> String {
+        let base = match (&self.public_url, web_listen) {
+            (Some(u), _) => u.trim_end_matches('/').to_owned(),
+            (None, Some(l)) => format!("http://{l}"),
+            (None, None) => String::new(),
+        };
+        format!("{base}/setup/{secret}")
+    }
+}
+
 // By hand, so that the password and the metrics token never reach a log line.
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,6 +133,8 @@ impl std::fmt::Debug for Settings {
             .field("trembita_listen", &self.trembita_listen)
             .field("admin_listen", &self.admin_listen)
             .field("ops_listen", &self.ops_listen)
+            .field("web_listen", &self.web_listen)
+            .field("web", &self.web)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<hidden>"),
@@ -140,6 +193,8 @@ impl Settings {
             trembita_listen: l.get("api.trembita_listen"),
             admin_listen: l.get("api.admin_listen"),
             ops_listen: l.get("api.ops_listen"),
+            web_listen: l.get("api.web_listen"),
+            web: WebSettings::read(l),
             metrics_token: l.get("api.metrics_token"),
             keys_dir: l.get("keys_dir").unwrap_or_default(),
             signing_kid: l.get("signing_kid"),
@@ -169,6 +224,7 @@ impl Settings {
             ("api.trembita_listen", self.trembita_listen.as_ref()),
             ("api.admin_listen", self.admin_listen.as_ref()),
             ("api.ops_listen", self.ops_listen.as_ref()),
+            ("api.web_listen", self.web_listen.as_ref()),
         ];
         for (i, (path, addr)) in listeners.iter().enumerate() {
             let Some(addr) = addr else { continue };
@@ -179,6 +235,27 @@ impl Settings {
                 .find(|(_, a)| a.is_some_and(|a| a == *addr && !addr.ends_with(":0")))
             {
                 l.invalid(path, &format!("the same address as {other}"));
+            }
+        }
+        if let Some(addr) = &self.web_listen {
+            if !self.tls.web.enabled() && !is_loopback(addr) {
+                l.invalid(
+                    "api.web_listen",
+                    &format!(
+                        "the web interface serves TLS (api.web_tls_cert, api.web_tls_key); plain \
+                         HTTP only on a loopback address, not {addr}"
+                    ),
+                );
+            }
+        }
+        for (path, value) in [
+            ("web.session_idle_minutes", self.web.session_idle_minutes),
+            ("web.session_max_hours", self.web.session_max_hours),
+            ("web.max_failures", self.web.max_failures),
+            ("web.lock_minutes", self.web.lock_minutes),
+        ] {
+            if value == 0 {
+                l.invalid(path, "must be at least 1");
             }
         }
         if let Some(token) = &self.metrics_token {

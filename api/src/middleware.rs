@@ -13,8 +13,7 @@ use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use std::time::Instant;
 use tracing::Instrument;
 
-#[derive(Debug, Clone)]
-struct RequestId(String);
+use dms_service::actor::RequestId;
 
 /// The id of the request being served.
 pub fn request_id(req: &HttpRequest) -> String {

@@ -94,6 +94,71 @@ fn bind(
     Ok((server.run(), bound))
 }
 
+/// The web interface for officials: its pages and assets, the security headers, the same
+/// request ids, access log, metrics and per-address limit as every listener.
+fn bind_web(
+    state: Data<AppState>,
+    settings: &Settings,
+    addr: &str,
+) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let tls = &settings.tls.web;
+    let tls_on = tls.enabled();
+    let peer_required = PeerRequired(tls_on && tls.checks_clients());
+    let static_dir = &settings.web.static_dir;
+    let assets = dms_web::assets::Assets::load(static_dir);
+    if !assets.has("dms.css") {
+        tracing::warn!(dir = %static_dir.display(), "the web interface's stylesheet is missing (run ops/web-assets): pages are served unstyled");
+    }
+    let web_state = Data::new(dms_web::WebState {
+        services: state.services.on_pool(state.services.pool.clone()),
+        settings: dms_web::WebSettings {
+            tls: tls_on,
+            policy: settings.web.policy(),
+        },
+        assets,
+    });
+    let server = HttpServer::new(move || {
+        let wrap = Wrap {
+            metrics: state.metrics.clone(),
+            echo_transport: false,
+            limits: Some(state.limits.clone()),
+            channel: "web",
+        };
+        App::new()
+            .app_data(state.clone())
+            .app_data(web_state.clone())
+            .app_data(Data::new(peer_required))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                dms_web::headers::secure(tls_on, req, next)
+            }))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                middleware::around(wrap.clone(), req, next)
+            }))
+            .configure(dms_web::routes)
+            .default_service(web::to(dms_web::pages::not_found))
+    })
+    .on_connect(crate::tls::on_connect);
+    let server = if tls_on {
+        let config = crate::tls::server_config(tls, false)
+            .with_context(|| format!("TLS of the web listener on {addr}"))?;
+        server.bind_rustls_0_23(addr, config)
+    } else {
+        server.bind(addr)
+    }
+    .with_context(|| format!("cannot listen on {addr}"))?;
+    let server = match settings.workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    let bound = server
+        .addrs()
+        .first()
+        .copied()
+        .with_context(|| format!("no address bound for {addr}"))?;
+    Ok((server.run(), bound))
+}
+
 /// The Трембіта listener trusts a header, so it serves plain HTTP only when asked for and only on
 /// a loopback address; the configuration check says so too, this guards settings built in code.
 fn refuse_plain_trembita(settings: &Settings) -> anyhow::Result<()> {
@@ -128,6 +193,7 @@ pub struct Running {
     pub trembita_addr: Option<SocketAddr>,
     pub admin_addr: Option<SocketAddr>,
     pub ops_addr: Option<SocketAddr>,
+    pub web_addr: Option<SocketAddr>,
     pub handles: Vec<ServerHandle>,
     pub servers: Vec<actix_web::dev::Server>,
 }
@@ -258,13 +324,23 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         &settings.tls.ops,
         OPS_POOL_SIZE,
     )?;
+    let web_addr = match &settings.web_listen {
+        Some(listen) => {
+            let state = shared.with_pool(settings, settings.db_pool_size)?;
+            let (server, addr) = bind_web(state, settings, listen)?;
+            servers.push(server);
+            Some(addr)
+        }
+        None => None,
+    };
     let handles = servers.iter().map(|s| s.handle()).collect();
-    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, "dms-api listening");
+    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, web = ?web_addr, "dms-api listening");
     Ok(Running {
         addr,
         trembita_addr,
         admin_addr,
         ops_addr,
+        web_addr,
         handles,
         servers,
     })

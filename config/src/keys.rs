@@ -72,10 +72,14 @@ const fn secret(mut k: Key, how: Secret) -> Key {
 }
 
 /// The sections of the file, in the order the example file and `config show` use.
-pub const SECTIONS: [(&str, &str); 5] = [
+pub const SECTIONS: [(&str, &str); 6] = [
     ("", "Shared by dms-api and dms-feeder"),
     ("db", "The API's connection pool"),
     ("api", "dms-api serve"),
+    (
+        "web",
+        "dms-api serve: the web interface for officials of registration bodies (api.web_listen)",
+    ),
     ("feeder", "dms-feeder: data sets for ЄДДР"),
     (
         "jobs",
@@ -168,6 +172,48 @@ pub const KEYS: &[Key] = &[
         "DMS_OPS_LISTEN",
         "\"127.0.0.1:9090\"",
         "Operations listener (metrics); not started when unset",
+    ),
+    unset(
+        "api.web_listen",
+        "DMS_WEB_LISTEN",
+        "\"127.0.0.1:8083\"",
+        "Web interface for officials of registration bodies (the hosted community register); not started when unset",
+    ),
+    key(
+        "web.static_dir",
+        "DMS_WEB_STATIC_DIR",
+        "\"web/static\"",
+        "Directory of the web interface's stylesheet and scripts (built by ops/web-assets)",
+    ),
+    unset(
+        "web.public_url",
+        "DMS_WEB_PUBLIC_URL",
+        "\"https://rtg.dmsu.gov.ua\"",
+        "The web interface's address as officials reach it, for the one-time set-up links the command line prints; default: http://<api.web_listen>",
+    ),
+    key(
+        "web.session_idle_minutes",
+        "DMS_WEB_SESSION_IDLE_MINUTES",
+        "30",
+        "Minutes without a request after which a web session ends",
+    ),
+    key(
+        "web.session_max_hours",
+        "DMS_WEB_SESSION_MAX_HOURS",
+        "12",
+        "Hours after sign-in at which a web session ends, however active",
+    ),
+    key(
+        "web.max_failures",
+        "DMS_WEB_MAX_FAILURES",
+        "5",
+        "Failed sign-ins in a row that lock an official out",
+    ),
+    key(
+        "web.lock_minutes",
+        "DMS_WEB_LOCK_MINUTES",
+        "15",
+        "Minutes an official stays locked out after too many failed sign-ins",
     ),
     secret(
         unset(
@@ -297,6 +343,30 @@ pub const KEYS: &[Key] = &[
         "DMS_ADMIN_TLS_CLIENT_FINGERPRINTS",
         "[\"3f2a…(64 hex digits)\"]",
         "Pinned SHA-256 fingerprints (hex) of the client certificates the staff listener accepts (the variable separates them with ;)",
+    ),
+    unset(
+        "api.web_tls_cert",
+        "DMS_WEB_TLS_CERT",
+        "\".local/tls/server.crt\"",
+        "PEM certificate chain: the web interface serves TLS when set (with web_tls_key); required unless api.web_listen is a loopback address",
+    ),
+    unset(
+        "api.web_tls_key",
+        "DMS_WEB_TLS_KEY",
+        "\".local/tls/server.key\"",
+        "PEM private key of web_tls_cert",
+    ),
+    unset(
+        "api.web_tls_client_ca",
+        "DMS_WEB_TLS_CLIENT_CA",
+        "\".local/tls/ca.crt\"",
+        "PEM CA certificates: the web listener requires a client certificate issued by one of them",
+    ),
+    unset(
+        "api.web_tls_client_fingerprints",
+        "DMS_WEB_TLS_CLIENT_FINGERPRINTS",
+        "[\"3f2a…(64 hex digits)\"]",
+        "Pinned SHA-256 fingerprints (hex) of the client certificates the web listener accepts (the variable separates them with ;)",
     ),
     unset(
         "api.ops_tls_cert",

@@ -206,3 +206,12 @@ pub async fn body_by_edrpou(
         .await
         .optional()?)
 }
+
+pub async fn body_by_id(conn: &mut PgConn, id: Uuid) -> Result<Option<RegistrationBody>, DbError> {
+    Ok(registration_bodies::table
+        .find(id)
+        .select(RegistrationBody::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -112,6 +112,8 @@ field_codes! {
     ClientId = "client_id",
     /// A notifications cursor beyond the registration body's last notice.
     BeyondLastNotice = "beyond_last_notice",
+    /// The value (e.g. an official's login) is already taken.
+    Taken = "taken",
 }
 
 impl fmt::Display for FieldCode {

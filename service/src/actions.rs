@@ -75,7 +75,7 @@ pub async fn submit(
     actor: &Actor,
     bytes: &[u8],
 ) -> Result<Submitted, ServiceError> {
-    let crate::Who::Body { body, transport } = &actor.who else {
+    let Some((body, transport)) = actor.acting_body() else {
         return Err(ServiceError::Forbidden);
     };
     let received_at = now_micros();
@@ -157,6 +157,25 @@ pub async fn submit(
             None => Err(ServiceError::Internal),
         },
     }
+}
+
+/// Every check of [`submit`] that needs no transaction (the contract, the identifiers, the
+/// cross-checks, the address against the codifier), storing nothing: the review step of the web
+/// form. Submitting still checks everything again.
+pub async fn check(services: &Services, actor: &Actor, bytes: &[u8]) -> Result<(), ServiceError> {
+    let Some((body, _)) = actor.acting_body() else {
+        return Err(ServiceError::Forbidden);
+    };
+    let today = kyiv_date(now_micros());
+    let (_, action) = crate::intake::check_document(&services.contract, bytes, today)?;
+    if let Subject::Person { katottg, .. } = &action.subject {
+        services
+            .codifier()
+            .await?
+            .check_address(katottg, &body.hromada_katottg)
+            .map_err(|p| ServiceError::ValidationFailed(vec![address_error(p)]))?;
+    }
+    Ok(())
 }
 
 /// One of the registration body's own actions; reading it is audited with the read.

@@ -15,12 +15,32 @@ pub enum Who {
         body: RegistrationBody,
         transport: Transport,
     },
+    /// An official of a registration body on the web (the hosted community register): acts for
+    /// the body; the audit log and the receipt's transport name the official.
+    Official {
+        official: OfficialRef,
+        body: RegistrationBody,
+        transport: Transport,
+    },
     /// A DMS staff member on the admin API.
     Staff(Staff),
     /// An operator at the command line (the account they run it under).
     Operator(String),
     /// A scheduled job, by name.
     Job(&'static str),
+}
+
+/// The id of the request being served, kept in the request's extensions by the HTTP middleware
+/// (every door reads it from there for its audit rows).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Who an official is, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialRef {
+    pub id: uuid::Uuid,
+    pub login: String,
+    pub name: String,
 }
 
 /// An actor and the request it acts in.
@@ -42,6 +62,35 @@ impl Actor {
         Actor {
             who: Who::Body { body, transport },
             request_id: Some(request_id),
+        }
+    }
+
+    /// An official on the web, for their registration body.
+    pub fn official(official: OfficialRef, body: RegistrationBody, request_id: String) -> Actor {
+        let transport = Transport {
+            channel: "web".into(),
+            client: None,
+            query_id: None,
+            user_id: Some(official.login.clone()),
+        };
+        Actor {
+            who: Who::Official {
+                official,
+                body,
+                transport,
+            },
+            request_id: Some(request_id),
+        }
+    }
+
+    /// The registration body acting and the channel it acts on (itself, or one of its officials).
+    pub fn acting_body(&self) -> Option<(&RegistrationBody, &Transport)> {
+        match &self.who {
+            Who::Body { body, transport }
+            | Who::Official {
+                body, transport, ..
+            } => Some((body, transport)),
+            _ => None,
         }
     }
 
@@ -75,7 +124,7 @@ impl Actor {
     /// The registration body acting, if it is one.
     pub fn registration_body(&self) -> Option<&RegistrationBody> {
         match &self.who {
-            Who::Body { body, .. } => Some(body),
+            Who::Body { body, .. } | Who::Official { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -101,6 +150,11 @@ impl Actor {
                 Some(body.id.to_string()),
                 transport.channel.clone(),
             ),
+            Who::Official { official, body, .. } => {
+                details["registration_body"] = body.id.to_string().into();
+                details["login"] = official.login.clone().into();
+                ("official", Some(official.id.to_string()), "web".to_owned())
+            }
             Who::Staff(s) => {
                 details["role"] = s.role.as_str().into();
                 details["unit"] = s.unit.clone().into();

@@ -8,6 +8,7 @@ mod feed;
 mod jobs;
 mod katottg;
 mod keys;
+mod officials;
 mod serve;
 mod staff;
 mod tls;
@@ -53,6 +54,12 @@ enum Command {
     Staff {
         #[command(subcommand)]
         action: staff::Command,
+    },
+    /// Officials of registration bodies on the web interface: `official add`, `official reset`,
+    /// `official disable`, `official list`.
+    Official {
+        #[command(subcommand)]
+        action: officials::Command,
     },
     #[command(flatten)]
     Jobs(jobs::Command),
@@ -142,6 +149,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Feed(c) => feed::run(&ctx, c),
         Command::Tls(c) => tls::run(c),
         Command::Staff { action } => staff::run(&ctx, action),
+        Command::Official { action } => officials::run(&ctx, action),
         Command::Jobs(c) => jobs::run(&ctx, c),
         Command::Client { action } => Ok(client::run(action)),
         Command::Config { action } => config::run(&ctx, action),

@@ -24,6 +24,10 @@ pub struct ServeFlags {
     /// Address of the operations listener (metrics) [env DMS_OPS_LISTEN]
     #[arg(long)]
     pub ops_listen: Option<String>,
+    /// Address of the web interface for officials of registration bodies; not started when
+    /// absent [env DMS_WEB_LISTEN]
+    #[arg(long)]
+    pub web_listen: Option<String>,
     /// Directory of signing keys (`<kid>.ed25519`, `<kid>.pub`) [env DMS_KEYS_DIR; default
     /// .local/keys]
     #[arg(long)]
@@ -60,6 +64,7 @@ impl ServeFlags {
                 self.admin_listen.as_ref(),
             )
             .set("api.ops_listen", "--ops-listen", self.ops_listen.as_ref())
+            .set("api.web_listen", "--web-listen", self.web_listen.as_ref())
             .set("keys_dir", "--keys-dir", self.keys_dir.as_ref())
             .set("signing_kid", "--signing-kid", self.signing_kid.as_ref())
             .set("db.pool_size", "--db-pool-size", self.db_pool_size)

@@ -20,9 +20,11 @@ pub struct TlsSettings {
     pub admin: ListenerTls,
     /// The operations listener (`api.ops_tls_*`).
     pub ops: ListenerTls,
+    /// The web interface's listener (`api.web_tls_*`).
+    pub web: ListenerTls,
 }
 
-const PREFIXES: [&str; 4] = ["tls", "trembita_tls", "admin_tls", "ops_tls"];
+const PREFIXES: [&str; 5] = ["tls", "trembita_tls", "admin_tls", "ops_tls", "web_tls"];
 
 fn read_listener(l: &mut Layers, prefix: &str) -> ListenerTls {
     let fingerprints = l
@@ -96,15 +98,18 @@ impl TlsSettings {
             trembita: read_listener(l, PREFIXES[1]),
             admin: read_listener(l, PREFIXES[2]),
             ops: read_listener(l, PREFIXES[3]),
+            web: read_listener(l, PREFIXES[4]),
         }
     }
 
     pub fn check(&self, l: &mut Layers, trembita_listen: Option<&str>) {
-        for (prefix, tls) in
-            PREFIXES
-                .iter()
-                .zip([&self.direct, &self.trembita, &self.admin, &self.ops])
-        {
+        for (prefix, tls) in PREFIXES.iter().zip([
+            &self.direct,
+            &self.trembita,
+            &self.admin,
+            &self.ops,
+            &self.web,
+        ]) {
             check_listener(l, prefix, tls);
         }
         match self.channel {

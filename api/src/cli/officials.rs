@@ -1,0 +1,145 @@
+//! `official add|reset|disable|list`: officials of registration bodies who keep their community
+//! register in the DMS web interface. `add` and `reset` print the one-time set-up link (the
+//! official sets a password and enrols a TOTP authenticator on it); only its hash is stored.
+
+use super::{refused, runtime, services, Context, Db};
+use dms_service::{officials, Actor, Services};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Add an official to a registration body; prints the one-time set-up link (valid 72 hours).
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// ЄДРПОУ of the registration body.
+        #[arg(long)]
+        edrpou: String,
+        /// Login: 3–64 lower-case Latin letters, digits, '.', '_' or '-'.
+        #[arg(long)]
+        login: String,
+        /// Full name, as the pages and the audit log show it.
+        #[arg(long)]
+        name: String,
+        /// Demonstrations and tests only: set the official up at once and print, as JSON, the
+        /// login, a generated password and the TOTP secret (no link).
+        #[arg(long)]
+        enrolled: bool,
+    },
+    /// Start the official over: a new one-time link; password, authenticator, lock and
+    /// disabling cleared; every session ended.
+    Reset {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+    },
+    /// Disable the official: no sign-in, every session ended (a reset enables them again).
+    Disable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+    },
+    /// The officials of a registration body, one per line: login, state, name.
+    List {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        edrpou: String,
+    },
+}
+
+pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
+    let db = match &command {
+        Command::Add { db, .. }
+        | Command::Reset { db, .. }
+        | Command::Disable { db, .. }
+        | Command::List { db, .. } => db,
+    };
+    let settings = ctx.database(db)?;
+    let services = services(&settings)?;
+    let link = |secret: &str| {
+        settings
+            .web
+            .setup_link(settings.web_listen.as_deref(), secret)
+    };
+    runtime()?.block_on(execute(&services, &Actor::operator(), command, &link))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn execute(
+    services: &Services,
+    actor: &Actor,
+    command: Command,
+    link: &dyn Fn(&str) -> String,
+) -> anyhow::Result<()> {
+    match command {
+        Command::Add {
+            edrpou,
+            login,
+            name,
+            enrolled: false,
+            ..
+        } => {
+            let invited = officials::add(services, actor, &edrpou, &login, &name)
+                .await
+                .map_err(refused)?;
+            eprintln!(
+                "official {} added; the link below works once, until {}",
+                invited.official.login, invited.setup_expires_at
+            );
+            println!("{}", link(&invited.setup_secret));
+        }
+        Command::Add {
+            edrpou,
+            login,
+            name,
+            enrolled: true,
+            ..
+        } => {
+            let (official, password, totp_secret) =
+                officials::add_enrolled(services, actor, &edrpou, &login, &name)
+                    .await
+                    .map_err(refused)?;
+            let out = serde_json::json!({
+                "login": official.login,
+                "password": password,
+                "totp_secret": totp_secret,
+            });
+            println!("{out}");
+        }
+        Command::Reset { login, .. } => {
+            let invited = officials::reset(services, actor, &login)
+                .await
+                .map_err(refused)?;
+            eprintln!(
+                "official {login} reset; the link below works once, until {}",
+                invited.setup_expires_at
+            );
+            println!("{}", link(&invited.setup_secret));
+        }
+        Command::Disable { login, .. } => {
+            officials::disable(services, actor, &login)
+                .await
+                .map_err(refused)?;
+            println!("disabled");
+        }
+        Command::List { edrpou, .. } => {
+            for o in officials::of_body(services, actor, &edrpou)
+                .await
+                .map_err(refused)?
+            {
+                let state = if o.disabled_at.is_some() {
+                    "disabled"
+                } else if o.can_sign_in() {
+                    "active"
+                } else {
+                    "awaiting set-up"
+                };
+                println!("{}\t{state}\t{}", o.login, o.name);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,463 @@
+//! Signing officials in to the web interface and keeping their sessions. The method of proof is
+//! one type, [`Proof`]: today a password (argon2id) and a TOTP code (RFC 6238); the state
+//! identification service (id.gov.ua, a qualified e-signature) becomes another variant, and
+//! nothing after the proof changes. Sessions live in PostgreSQL with an idle and an absolute
+//! limit; the cookie carries a random secret stored only as its SHA-256. Every sign-in, failure,
+//! lock and sign-out is audited.
+
+use crate::auth::{record_refusal, Attempt};
+use crate::officials::{hash_password, lookup_of, random_secret};
+use crate::{Actor, OfficialRef, ServiceError, Services};
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::AsyncConnection;
+use dms_db::audit::AuditEvent;
+use dms_db::bodies::RegistrationBody;
+use dms_db::officials::{self, Official};
+
+/// The limits of sign-in and sessions (configuration `web.*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Failures in a row that lock the official.
+    pub max_failures: i32,
+    pub lock: Duration,
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_failures: 5,
+            lock: Duration::minutes(15),
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// How an official proves who they are.
+#[derive(Debug)]
+pub enum Proof {
+    PasswordAndTotp {
+        login: String,
+        password: String,
+        code: String,
+    },
+}
+
+/// Why a sign-in was refused. The person is told only "wrong login, password or code" or "locked
+/// until …": which part was wrong is never revealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInRefused {
+    Invalid,
+    Locked(DateTime<Utc>),
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub lookup: String,
+    pub official: Official,
+    pub body: RegistrationBody,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// The actor of this session's requests.
+    pub fn actor(&self, request_id: String) -> Actor {
+        Actor::official(
+            OfficialRef {
+                id: self.official.id,
+                login: self.official.login.clone(),
+                name: self.official.name.clone(),
+            },
+            self.body.clone(),
+            request_id,
+        )
+    }
+}
+
+/// TOTP: SHA-1, 6 digits, 30-second steps; a code of the step before or after is accepted too.
+const STEP_SECS: i64 = 30;
+
+fn totp(secret: &str, login: &str) -> Option<totp_rs::TOTP> {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .ok()?;
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        STEP_SECS as u64,
+        bytes,
+        Some("DMS Ukraine".into()),
+        login.to_owned(),
+    )
+    .ok()
+}
+
+/// The `otpauth://` URL an authenticator app enrols from (shown as a QR code).
+pub fn otpauth_url(secret: &str, login: &str) -> Option<String> {
+    totp(secret, login).map(|t| t.get_url())
+}
+
+/// The step whose code this is (the current one, or one either side), if any.
+pub fn matching_step(secret: &str, login: &str, code: &str, now: DateTime<Utc>) -> Option<i64> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let t = totp(secret, login)?;
+    let current = now.timestamp() / STEP_SECS;
+    [current - 1, current, current + 1]
+        .into_iter()
+        .find(|step| {
+            let expected = t.generate((step * STEP_SECS) as u64);
+            constant_time_eq(expected.as_bytes(), code.as_bytes())
+        })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Verify a password against an argon2id hash off the async workers.
+async fn password_matches(password: String, hash: String) -> Result<bool, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .map_err(|_| ServiceError::Internal)
+}
+
+/// Spend the time of one verification when there is nothing to verify (an unknown login), so
+/// that the answer's timing does not tell which logins exist.
+async fn spend_verification(password: String) -> Result<(), ServiceError> {
+    hash_password(password).await.map(|_| ())
+}
+
+fn official_event(
+    official: &Official,
+    event: &str,
+    attempt: &Attempt<'_>,
+    details: serde_json::Value,
+) -> AuditEvent {
+    let mut details = details;
+    if let Some(map) = details.as_object_mut() {
+        map.insert("login".into(), official.login.clone().into());
+        map.insert(
+            "registration_body".into(),
+            official.registration_body_id.to_string().into(),
+        );
+        if let Some(s) = &attempt.source {
+            map.insert("source".into(), s.clone().into());
+        }
+    }
+    AuditEvent {
+        actor_kind: "official".into(),
+        actor_id: Some(official.id.to_string()),
+        channel: "web".into(),
+        event: event.into(),
+        target: None,
+        request_id: attempt.request_id.clone(),
+        details,
+    }
+}
+
+async fn body_of(
+    services: &Services,
+    official: &Official,
+) -> Result<RegistrationBody, ServiceError> {
+    let mut conn = services.conn().await?;
+    dms_db::bodies::body_by_id(&mut conn, official.registration_body_id)
+        .await?
+        .ok_or(ServiceError::Internal)
+}
+
+/// Sign in: the proof checked, a failure counted (and the official locked at the limit), a
+/// session opened on success. The cookie's secret is returned once and never stored.
+pub async fn sign_in(
+    services: &Services,
+    proof: Proof,
+    policy: &Policy,
+    attempt: &Attempt<'_>,
+) -> Result<Result<(String, Session), SignInRefused>, ServiceError> {
+    let Proof::PasswordAndTotp {
+        login,
+        password,
+        code,
+    } = proof;
+    let now = Utc::now();
+    let official = {
+        let mut conn = services.conn().await?;
+        officials::by_login(&mut conn, login.trim()).await?
+    };
+    let Some(official) = official.filter(|o| o.can_sign_in()) else {
+        spend_verification(password).await?;
+        let event = AuditEvent {
+            actor_kind: "client".into(),
+            actor_id: None,
+            channel: "web".into(),
+            event: "web.sign_in_failed".into(),
+            target: None,
+            request_id: attempt.request_id.clone(),
+            details: serde_json::json!({"reason": "unknown_login"}),
+        };
+        record_refusal(services, None, attempt, event).await?;
+        return Ok(Err(SignInRefused::Invalid));
+    };
+    if let Some(until) = official.locked_until.filter(|u| *u > now) {
+        let event = official_event(
+            &official,
+            "web.sign_in_locked",
+            attempt,
+            serde_json::json!({}),
+        );
+        record_refusal(services, None, attempt, event).await?;
+        return Ok(Err(SignInRefused::Locked(until)));
+    }
+    let hash = official.password_hash.clone().unwrap_or_default();
+    let password_ok = password_matches(password, hash).await?;
+    let step = official
+        .totp_secret
+        .as_deref()
+        .and_then(|s| matching_step(s, &official.login, &code, now));
+    let mut conn = services.conn().await?;
+    let opened = conn
+        .transaction(
+            async |tx| -> Result<Result<(String, Session), SignInRefused>, ServiceError> {
+                let accepted = match (password_ok, step) {
+                    (true, Some(step)) => officials::record_success(tx, official.id, step).await?,
+                    _ => false,
+                };
+                if !accepted {
+                    let locked = officials::record_failure(
+                        tx,
+                        official.id,
+                        policy.max_failures,
+                        now + policy.lock,
+                    )
+                    .await?;
+                    let reason = match (password_ok, step) {
+                        (false, _) => "password",
+                        (true, None) => "code",
+                        (true, Some(_)) => "code_reused",
+                    };
+                    let event = official_event(
+                        &official,
+                        "web.sign_in_failed",
+                        attempt,
+                        serde_json::json!({"reason": reason, "locked": locked}),
+                    );
+                    dms_db::audit::record(tx, &event).await?;
+                    return Ok(Err(if locked {
+                        SignInRefused::Locked(now + policy.lock)
+                    } else {
+                        SignInRefused::Invalid
+                    }));
+                }
+                let secret = random_secret(32);
+                let lookup = lookup_of(&secret);
+                let csrf_token = random_secret(32);
+                let expires_at = now + policy.absolute;
+                officials::create_session(tx, &lookup, official.id, &csrf_token, expires_at)
+                    .await?;
+                let event =
+                    official_event(&official, "web.sign_in", attempt, serde_json::json!({}));
+                dms_db::audit::record(tx, &event).await?;
+                let body = dms_db::bodies::body_by_id(tx, official.registration_body_id)
+                    .await?
+                    .ok_or(ServiceError::Internal)?;
+                Ok(Ok((
+                    secret,
+                    Session {
+                        lookup,
+                        official: official.clone(),
+                        body,
+                        csrf_token,
+                        expires_at,
+                    },
+                )))
+            },
+        )
+        .await?;
+    Ok(opened)
+}
+
+/// Why a cookie opens no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoSession {
+    /// Unknown or ended.
+    Unknown,
+    /// Ended now for being idle too long or past its absolute limit.
+    Expired,
+}
+
+/// The live session of a cookie's secret; an idle or expired one is ended (and audited) here.
+/// Its idle time starts over (at most once a minute, to spare writes).
+pub async fn session(
+    services: &Services,
+    secret: &str,
+    policy: &Policy,
+) -> Result<Result<Session, NoSession>, ServiceError> {
+    let lookup = lookup_of(secret);
+    let mut conn = services.conn().await?;
+    let Some(row) = officials::session(&mut conn, &lookup).await? else {
+        return Ok(Err(NoSession::Unknown));
+    };
+    let now = Utc::now();
+    let official = officials::by_id(&mut conn, row.official_id)
+        .await?
+        .ok_or(ServiceError::Internal)?;
+    let reason = if row.expires_at <= now {
+        Some("expired")
+    } else if row.last_seen_at + policy.idle <= now {
+        Some("idle")
+    } else if !official.can_sign_in() {
+        Some("official_disabled")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        conn.transaction(async |tx| -> Result<(), ServiceError> {
+            if officials::end_session(tx, &lookup, reason).await? {
+                let attempt = Attempt {
+                    channel: "web",
+                    request_id: None,
+                    path: "",
+                    source: None,
+                };
+                let event = official_event(
+                    &official,
+                    "web.session_ended",
+                    &attempt,
+                    serde_json::json!({"reason": reason}),
+                );
+                dms_db::audit::record(tx, &event).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(Err(NoSession::Expired));
+    }
+    if now - row.last_seen_at > Duration::seconds(60) {
+        officials::touch_session(&mut conn, &lookup).await?;
+    }
+    let body = body_of(services, &official).await?;
+    Ok(Ok(Session {
+        lookup,
+        official,
+        body,
+        csrf_token: row.csrf_token,
+        expires_at: row.expires_at,
+    }))
+}
+
+/// Sign out: the session ends, audited.
+pub async fn sign_out(
+    services: &Services,
+    session: &Session,
+    request_id: String,
+) -> Result<(), ServiceError> {
+    let actor = session.actor(request_id);
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<(), ServiceError> {
+        if officials::end_session(tx, &session.lookup, "sign_out").await? {
+            let event = actor.audit("web.sign_out", None, serde_json::json!({}));
+            dms_db::audit::record(tx, &event).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// What the one-time set-up page shows: who it is for and the second factor to enrol.
+#[derive(Debug, Clone)]
+pub struct SetupOffer {
+    pub login: String,
+    pub name: String,
+    pub totp_secret: String,
+    pub otpauth_url: String,
+}
+
+/// The offer of a live one-time link, or nothing (unknown, used, expired, disabled).
+pub async fn setup_offer(
+    services: &Services,
+    secret: &str,
+) -> Result<Option<SetupOffer>, ServiceError> {
+    let mut conn = services.conn().await?;
+    let official = officials::by_setup_lookup(&mut conn, &lookup_of(secret)).await?;
+    Ok(official.and_then(|o| {
+        let totp_secret = o.totp_secret.clone()?;
+        let otpauth_url = otpauth_url(&totp_secret, &o.login)?;
+        Some(SetupOffer {
+            login: o.login,
+            name: o.name,
+            totp_secret,
+            otpauth_url,
+        })
+    }))
+}
+
+/// What is wrong with a set-up form, field by field (`password`, `repeat`, `code`).
+pub type SetupFaults = Vec<(&'static str, &'static str)>;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Complete a set-up: the password (twice) and a code from the newly enrolled authenticator.
+/// The link is used up; the official may sign in.
+pub async fn complete_setup(
+    services: &Services,
+    secret: &str,
+    password: &str,
+    repeat: &str,
+    code: &str,
+    attempt: &Attempt<'_>,
+) -> Result<Result<(), SetupFaults>, ServiceError> {
+    let mut faults: SetupFaults = Vec::new();
+    let mut conn = services.conn().await?;
+    let Some(official) = officials::by_setup_lookup(&mut conn, &lookup_of(secret)).await? else {
+        return Err(ServiceError::NotFound);
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        faults.push(("password", "password_short"));
+    } else if password.eq_ignore_ascii_case(&official.login) {
+        faults.push(("password", "password_is_login"));
+    }
+    if password != repeat {
+        faults.push(("repeat", "password_mismatch"));
+    }
+    let step = official
+        .totp_secret
+        .as_deref()
+        .and_then(|s| matching_step(s, &official.login, code, Utc::now()));
+    if step.is_none() {
+        faults.push(("code", "code_invalid"));
+    }
+    let Some(step) = step.filter(|_| faults.is_empty()) else {
+        return Ok(Err(faults));
+    };
+    let hash = hash_password(password.to_owned()).await?;
+    conn.transaction(async |tx| -> Result<(), ServiceError> {
+        // The link is checked again under the row lock: two submissions cannot both use it.
+        if officials::by_setup_lookup(tx, &lookup_of(secret))
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::NotFound);
+        }
+        officials::complete_setup(tx, official.id, &hash, step).await?;
+        let event = official_event(&official, "official.setup", attempt, serde_json::json!({}));
+        dms_db::audit::record(tx, &event).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(Ok(()))
+}
