@@ -184,7 +184,7 @@ pub async fn record_failure(
         "UPDATE officials SET \
            failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END, \
            locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END \
-         WHERE id = $1 RETURNING (locked_until = $3) AS locked",
+         WHERE id = $1 RETURNING COALESCE(locked_until = $3, false) AS locked",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Int4, _>(max)

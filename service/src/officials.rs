@@ -181,9 +181,9 @@ pub async fn reset(
                 serde_json::json!({"login": login, "sessions_ended": ended}),
             );
             dms_db::audit::record(tx, &event).await?;
-            Ok(officials::by_id(tx, official.id)
+            officials::by_id(tx, official.id)
                 .await?
-                .ok_or(ServiceError::Internal)?)
+                .ok_or(ServiceError::Internal)
         })
         .await?;
     Ok(Invited {

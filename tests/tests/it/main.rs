@@ -23,3 +23,4 @@ mod staff;
 mod support;
 mod tls;
 mod validation;
+mod web;

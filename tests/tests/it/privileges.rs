@@ -42,6 +42,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "INSERT,SELECT",
         "register_entry,residence_action_id,residence_body_id,unzr,updated_at",
     ),
+    (
+        "officials",
+        "INSERT,SELECT",
+        "disabled_at,failed_attempts,locked_until,name,password_hash,setup_expires_at,setup_lookup,totp_enrolled_at,totp_last_step,totp_secret",
+    ),
     ("registration_actions", "INSERT,SELECT", ""),
     (
         "registration_bodies",
@@ -58,6 +63,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "INSERT,SELECT",
         "answer,answered_at,delivered_at,due_date,overdue",
     ),
+    ("web_sessions", "INSERT,SELECT", "end_reason,ended_at,last_seen_at"),
 ];
 
 /// Sequences the runtime role may use (nextval); `dms_number_*` stands for every year's.

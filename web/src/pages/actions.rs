@@ -223,8 +223,7 @@ struct ActionPage {
 pub fn receipt_code(receipt: &str) -> String {
     use sha2::Digest;
     let hex = hex::encode(sha2::Sha256::digest(receipt.as_bytes()));
-    hex[..20]
-        .as_bytes()
+    hex.as_bytes()[..20]
         .chunks(4)
         .map(|c| String::from_utf8_lossy(c).to_uppercase())
         .collect::<Vec<_>>()
