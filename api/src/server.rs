@@ -229,6 +229,7 @@ impl States {
             metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
             limits: self.limits.clone(),
             published: self.published.clone(),
+            web_base: settings.web.base_url(settings.web_listen.as_deref()),
         }))
     }
 }
@@ -282,6 +283,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         metrics_token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
         limits: shared.limits.clone(),
         published: shared.published.clone(),
+        web_base: settings.web.base_url(settings.web_listen.as_deref()),
     });
     spawn_housekeeping(state.clone());
     let mut servers = Vec::new();

@@ -17,6 +17,8 @@ pub struct AppState {
     pub limits: std::sync::Arc<crate::limits::Limits>,
     /// The keys `/.well-known/jwks.json` publishes (the key directory, re-read).
     pub published: std::sync::Arc<crate::published::PublishedKeys>,
+    /// The web interface's address, for the one-time set-up links the staff API hands out.
+    pub web_base: String,
 }
 
 impl std::fmt::Debug for AppState {

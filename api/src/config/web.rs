@@ -39,13 +39,18 @@ impl WebSettings {
         }
     }
 
-    /// Where a one-time set-up link points: the public address, else the listener's.
-    pub fn setup_link(&self, web_listen: Option<&str>, secret: &str) -> String {
-        let base = match (&self.public_url, web_listen) {
+    /// The web interface's address as officials reach it: the public address, else the
+    /// listener's.
+    pub fn base_url(&self, web_listen: Option<&str>) -> String {
+        match (&self.public_url, web_listen) {
             (Some(u), _) => u.trim_end_matches('/').to_owned(),
             (None, Some(l)) => format!("http://{l}"),
             (None, None) => String::new(),
-        };
-        format!("{base}/setup/{secret}")
+        }
+    }
+
+    /// Where a one-time set-up link points.
+    pub fn setup_link(&self, web_listen: Option<&str>, secret: &str) -> String {
+        format!("{}/setup/{secret}", self.base_url(web_listen))
     }
 }

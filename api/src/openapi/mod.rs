@@ -33,6 +33,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::notifications::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
+        admin::officials::Doc::openapi(),
         admin::calendar::Doc::openapi(),
         admin::territory_restrictions::Doc::openapi(),
         admin::search::Doc::openapi(),

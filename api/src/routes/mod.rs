@@ -28,6 +28,7 @@ pub fn admin(cfg: &mut web::ServiceConfig) {
     admin::search::configure(cfg);
     admin::reports::configure(cfg);
     admin::registration_bodies::configure(cfg);
+    admin::officials::configure(cfg);
     common(cfg);
 }
 

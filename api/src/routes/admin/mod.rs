@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod officials;
 pub mod registration_bodies;
 pub mod reports;
 pub mod search;
