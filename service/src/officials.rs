@@ -232,7 +232,7 @@ pub async fn of_body(
 }
 
 /// A demonstration or test official, set up at once: their password and TOTP secret are
-/// returned (and shown to no one else). Audited as an addition with `enrolled: true`.
+/// returned (and shown to no one else). Audited as an addition and `official.enrolled`.
 pub async fn add_enrolled(
     services: &Services,
     actor: &Actor,
@@ -241,6 +241,24 @@ pub async fn add_enrolled(
     name: &str,
 ) -> Result<(Official, String, String), ServiceError> {
     let invited = add(services, actor, edrpou, login, name).await?;
+    enroll_now(services, actor, invited).await
+}
+
+/// [`reset`], then set up at once like [`add_enrolled`] (demonstrations and tests).
+pub async fn reset_enrolled(
+    services: &Services,
+    actor: &Actor,
+    login: &str,
+) -> Result<(Official, String, String), ServiceError> {
+    let invited = reset(services, actor, login).await?;
+    enroll_now(services, actor, invited).await
+}
+
+async fn enroll_now(
+    services: &Services,
+    actor: &Actor,
+    invited: Invited,
+) -> Result<(Official, String, String), ServiceError> {
     let password = random_secret(12);
     let hash = hash_password(password.clone()).await?;
     let secret = invited
@@ -254,7 +272,7 @@ pub async fn add_enrolled(
         let event = actor.audit(
             "official.enrolled",
             Some(invited.official.id.to_string()),
-            serde_json::json!({"login": login}),
+            serde_json::json!({"login": invited.official.login}),
         );
         dms_db::audit::record(tx, &event).await?;
         Ok(())

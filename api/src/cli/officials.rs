@@ -33,6 +33,10 @@ pub enum Command {
         db: Db,
         #[arg(long)]
         login: String,
+        /// Demonstrations and tests only: set the official up again at once and print the JSON
+        /// of `add --enrolled` (no link).
+        #[arg(long)]
+        enrolled: bool,
     },
     /// Disable the official: no sign-in, every session ended (a reset enables them again).
     Disable {
@@ -68,6 +72,18 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The credentials of an official set up at once, as JSON on one line.
+fn print_enrolled(
+    (official, password, totp_secret): (dms_db::officials::Official, String, String),
+) {
+    let out = serde_json::json!({
+        "login": official.login,
+        "password": password,
+        "totp_secret": totp_secret,
+    });
+    println!("{out}");
+}
+
 async fn execute(
     services: &Services,
     actor: &Actor,
@@ -98,18 +114,26 @@ async fn execute(
             enrolled: true,
             ..
         } => {
-            let (official, password, totp_secret) =
-                officials::add_enrolled(services, actor, &edrpou, &login, &name)
-                    .await
-                    .map_err(refused)?;
-            let out = serde_json::json!({
-                "login": official.login,
-                "password": password,
-                "totp_secret": totp_secret,
-            });
-            println!("{out}");
+            let enrolled = officials::add_enrolled(services, actor, &edrpou, &login, &name)
+                .await
+                .map_err(refused)?;
+            print_enrolled(enrolled);
         }
-        Command::Reset { login, .. } => {
+        Command::Reset {
+            login,
+            enrolled: true,
+            ..
+        } => {
+            let enrolled = officials::reset_enrolled(services, actor, &login)
+                .await
+                .map_err(refused)?;
+            print_enrolled(enrolled);
+        }
+        Command::Reset {
+            login,
+            enrolled: false,
+            ..
+        } => {
             let invited = officials::reset(services, actor, &login)
                 .await
                 .map_err(refused)?;
