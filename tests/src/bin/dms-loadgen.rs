@@ -40,6 +40,8 @@ async fn main() {
             .filter(|l| !l.is_empty())
             .collect();
     let today = dms_schemas::time::kyiv_date(chrono::Utc::now()).to_string();
+    // One action type only (e.g. registration_of_residence, to make residents), else any.
+    let kind = arg("--type");
     let target = Community {
         listener: Listener::new(reqwest::Client::new(), url),
         token,
@@ -57,10 +59,11 @@ async fn main() {
         options,
         Arc::new(move |n: u64, client: usize, rng: &mut StdRng| {
             let external_id = format!("{prefix}-{client}-{n}");
-            Submission {
-                body: actions::random(&external_id, &today, &katottg, rng),
-                external_id,
-            }
+            let body = match &kind {
+                Some(k) => actions::random_of(k, &external_id, &today, &katottg, rng),
+                None => actions::random(&external_id, &today, &katottg, rng),
+            };
+            Submission { body, external_id }
         }),
     );
     tokio::time::sleep(Duration::from_secs(seconds)).await;
