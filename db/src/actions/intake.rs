@@ -234,9 +234,12 @@ pub async fn record(
                     audit_log::event.eq("registration_action.create"),
                     audit_log::target.eq(new.id.to_string()),
                     audit_log::request_id.eq(&new.request_id),
+                    // The official who performed it, when the channel names one (the web's
+                    // login, Трембіта's Uxp-Subject-Id).
                     audit_log::details.eq(serde_json::json!({
                         "dms_number": dms_number,
                         "action_type": new.action_type,
+                        "user": new.transport.user_id,
                     })),
                 ))
                 .execute(&mut &*shared);

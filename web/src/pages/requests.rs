@@ -97,7 +97,7 @@ fn answer_sections(
         .collect();
     vec![
         Section {
-            legend: "Відповідь",
+            legend: "Відомості для ДМС",
             fields: vec![
                 Field::new("result", "Результат перевірки", &f.result, faults)
                     .kind(Kind::Select)
