@@ -38,8 +38,6 @@ pub struct ActionRow {
     pub feed_state: Option<FeedItemState>,
     #[diesel(sql_type = Bool)]
     pub cancelled: bool,
-    #[diesel(sql_type = Int8)]
-    pub total: i64,
 }
 
 /// What the list of actions is narrowed to; every part optional.
@@ -64,7 +62,47 @@ const ROW: &str = "a.id, a.dms_number, a.action_type, a.action_date, a.received_
     f.state AS feed_state, \
     EXISTS (SELECT 1 FROM registration_actions x WHERE x.cancels_action_id = a.id) AS cancelled";
 
-/// The body's actions, newest first, `limit` from `offset`, each row carrying the total count.
+/// The narrowing of the body's actions by an [`ActionFilter`] (binds `$1`–`$10`).
+const ACTION_WHERE: &str = "a.registration_body_id = $1 \
+       AND ($2::date IS NULL OR a.action_date >= $2) \
+       AND ($3::date IS NULL OR a.action_date <= $3) \
+       AND ($4::text IS NULL OR a.action_type = $4) \
+       AND ($5::text IS NULL OR ($5 = 'cancelled' AND EXISTS (SELECT 1 FROM registration_actions x \
+            WHERE x.cancels_action_id = a.id)) OR f.state = $5) \
+       AND ($6::text IS NULL OR lower(a.body->'person'->>'surname') = lower($6)) \
+       AND ($7::text IS NULL OR a.body->'person'->>'birth_date' = $7) \
+       AND ($8::text IS NULL OR a.body->'person'->>'unzr' = $8) \
+       AND ($9::text IS NULL OR a.body->'person'->'document'->>'number' = $9) \
+       AND ($10::uuid IS NULL OR a.person_id = $10 OR t.person_id = $10)";
+
+const ACTION_FROM: &str = "registration_actions a \
+     LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
+     LEFT JOIN feed_items f ON f.action_id = a.id";
+
+macro_rules! bind_filter {
+    ($query:expr, $body_id:expr, $filter:expr) => {
+        $query
+            .bind::<SqlUuid, _>($body_id)
+            .bind::<Nullable<Date>, _>($filter.date_from)
+            .bind::<Nullable<Date>, _>($filter.date_to)
+            .bind::<Nullable<Text>, _>($filter.action_type.as_deref())
+            .bind::<Nullable<Text>, _>($filter.state.as_deref())
+            .bind::<Nullable<Text>, _>($filter.surname.as_deref())
+            .bind::<Nullable<Text>, _>($filter.birth_date.as_deref())
+            .bind::<Nullable<Text>, _>($filter.unzr.as_deref())
+            .bind::<Nullable<Text>, _>($filter.document.as_deref())
+            .bind::<Nullable<SqlUuid>, _>($filter.person_id)
+    };
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = Int8)]
+    n: i64,
+}
+
+/// The body's actions, newest first, `limit` from `offset` (an index on the body and the date
+/// gives a page without reading the rest).
 pub async fn actions(
     conn: &mut PgConn,
     body_id: Uuid,
@@ -72,38 +110,30 @@ pub async fn actions(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ActionRow>, DbError> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {ROW}, count(*) OVER () AS total \
-         FROM registration_actions a \
-         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
-         LEFT JOIN feed_items f ON f.action_id = a.id \
-         WHERE a.registration_body_id = $1 \
-           AND ($2::date IS NULL OR a.action_date >= $2) \
-           AND ($3::date IS NULL OR a.action_date <= $3) \
-           AND ($4::text IS NULL OR a.action_type = $4) \
-           AND ($5::text IS NULL OR ($5 = 'cancelled' AND EXISTS (SELECT 1 FROM registration_actions x \
-                WHERE x.cancels_action_id = a.id)) OR f.state = $5) \
-           AND ($6::text IS NULL OR lower(a.body->'person'->>'surname') = lower($6)) \
-           AND ($7::text IS NULL OR a.body->'person'->>'birth_date' = $7) \
-           AND ($8::text IS NULL OR a.body->'person'->>'unzr' = $8) \
-           AND ($9::text IS NULL OR a.body->'person'->'document'->>'number' = $9) \
-           AND ($10::uuid IS NULL OR a.person_id = $10 OR t.person_id = $10) \
+    let query = diesel::sql_query(format!(
+        "SELECT {ROW} FROM {ACTION_FROM} WHERE {ACTION_WHERE} \
          ORDER BY a.action_date DESC, a.received_at DESC LIMIT $11 OFFSET $12"
-    ))
-    .bind::<SqlUuid, _>(body_id)
-    .bind::<Nullable<Date>, _>(filter.date_from)
-    .bind::<Nullable<Date>, _>(filter.date_to)
-    .bind::<Nullable<Text>, _>(filter.action_type.as_deref())
-    .bind::<Nullable<Text>, _>(filter.state.as_deref())
-    .bind::<Nullable<Text>, _>(filter.surname.as_deref())
-    .bind::<Nullable<Text>, _>(filter.birth_date.as_deref())
-    .bind::<Nullable<Text>, _>(filter.unzr.as_deref())
-    .bind::<Nullable<Text>, _>(filter.document.as_deref())
-    .bind::<Nullable<SqlUuid>, _>(filter.person_id)
-    .bind::<Int8, _>(limit)
-    .bind::<Int8, _>(offset)
-    .load(conn)
-    .await?)
+    ));
+    Ok(bind_filter!(query, body_id, filter)
+        .bind::<Int8, _>(limit)
+        .bind::<Int8, _>(offset)
+        .load(conn)
+        .await?)
+}
+
+/// How many of the body's actions the filter keeps.
+pub async fn count_actions(
+    conn: &mut PgConn,
+    body_id: Uuid,
+    filter: &ActionFilter,
+) -> Result<i64, DbError> {
+    let query = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM {ACTION_FROM} WHERE {ACTION_WHERE}"
+    ));
+    let c: Count = bind_filter!(query, body_id, filter)
+        .get_result(conn)
+        .await?;
+    Ok(c.n)
 }
 
 /// What an action's own page shows besides its view: the document as sent, the channel and the
@@ -180,16 +210,23 @@ pub struct Resident {
     /// The signed receipt of that action.
     #[diesel(sql_type = Text)]
     pub receipt: String,
-    #[diesel(sql_type = Int8)]
-    pub total: i64,
 }
 
 const RESIDENT: &str = "p.id AS person_id, a.id AS action_id, a.dms_number, a.action_type, \
     a.action_date, a.received_at, a.body->'person' AS person, a.body->'address' AS address, \
-    c.receipt, count(*) OVER () AS total";
+    c.receipt";
 
-/// The body's residents by surname, optionally only those matching a surname (prefix, any case),
-/// `limit` from `offset`.
+/// Residents are read in the order of their registration action's surname and given name
+/// (an index on the body and those names gives a page without sorting them all); a surname
+/// prefix narrows that range (`$2`: the prefix, lower case).
+const RESIDENT_FROM: &str = "registration_actions a \
+     JOIN persons p ON p.residence_action_id = a.id AND p.residence_body_id = $1 \
+     WHERE a.registration_body_id = $1 \
+       AND ($2::text IS NULL OR (lower(a.body->'person'->>'surname') >= $2 \
+            AND lower(a.body->'person'->>'surname') < $2 || chr(1114111)))";
+
+/// The body's residents by surname (optionally those whose surname starts so), `limit` from
+/// `offset`.
 pub async fn residents(
     conn: &mut PgConn,
     body_id: Uuid,
@@ -197,20 +234,47 @@ pub async fn residents(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Resident>, DbError> {
+    let prefix = surname_prefix.map(str::to_lowercase);
     Ok(diesel::sql_query(format!(
-        "SELECT {RESIDENT} FROM persons p JOIN registration_actions a ON a.id = p.residence_action_id \
+        "SELECT {RESIDENT} FROM (SELECT a.id FROM {RESIDENT_FROM} \
+           ORDER BY lower(a.body->'person'->>'surname'), lower(a.body->'person'->>'given_name'), a.id \
+           LIMIT $3 OFFSET $4) page \
+         JOIN registration_actions a ON a.id = page.id \
+         JOIN persons p ON p.residence_action_id = a.id \
          JOIN confirmations c ON c.action_id = a.id \
-         WHERE p.residence_body_id = $1 \
-           AND ($2::text IS NULL OR lower(a.body->'person'->>'surname') LIKE lower($2) || '%') \
-         ORDER BY lower(a.body->'person'->>'surname'), lower(a.body->'person'->>'given_name'), p.id \
-         LIMIT $3 OFFSET $4"
+         ORDER BY lower(a.body->'person'->>'surname'), lower(a.body->'person'->>'given_name'), a.id"
     ))
     .bind::<SqlUuid, _>(body_id)
-    .bind::<Nullable<Text>, _>(surname_prefix)
+    .bind::<Nullable<Text>, _>(prefix.as_deref())
     .bind::<Int8, _>(limit)
     .bind::<Int8, _>(offset)
     .load(conn)
     .await?)
+}
+
+/// How many residents the body has (whose surname starts so).
+pub async fn count_residents(
+    conn: &mut PgConn,
+    body_id: Uuid,
+    surname_prefix: Option<&str>,
+) -> Result<i64, DbError> {
+    let prefix = surname_prefix.map(str::to_lowercase);
+    let c: Count = match prefix {
+        None => {
+            diesel::sql_query("SELECT count(*) AS n FROM persons WHERE residence_body_id = $1")
+                .bind::<SqlUuid, _>(body_id)
+                .get_result(conn)
+                .await?
+        }
+        Some(p) => {
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {RESIDENT_FROM}"))
+                .bind::<SqlUuid, _>(body_id)
+                .bind::<Nullable<Text>, _>(Some(p))
+                .get_result(conn)
+                .await?
+        }
+    };
+    Ok(c.n)
 }
 
 /// The person if their current residence is registered by this body.

@@ -56,7 +56,11 @@ pub async fn actions(
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut conn = services.conn().await?;
     let rows = register::actions(&mut conn, body.id, filter, offset, limit).await?;
-    let total = rows.first().map_or(0, |r| r.total);
+    let total = if offset == 0 && (rows.len() as i64) < limit {
+        rows.len() as i64
+    } else {
+        register::count_actions(&mut conn, body.id, filter).await?
+    };
     let shown: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let details = serde_json::json!({"actions": shown, "search": searched_by(filter)});
     let page = Page {
@@ -124,7 +128,11 @@ pub async fn residents(
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut conn = services.conn().await?;
     let rows = register::residents(&mut conn, body.id, surname_prefix, offset, limit).await?;
-    let total = rows.first().map_or(0, |r| r.total);
+    let total = if offset == 0 && (rows.len() as i64) < limit {
+        rows.len() as i64
+    } else {
+        register::count_residents(&mut conn, body.id, surname_prefix).await?
+    };
     let shown: Vec<Uuid> = rows.iter().map(|r| r.person_id).collect();
     let details = serde_json::json!({"persons": shown, "search": surname_prefix.is_some()});
     let page = Page {

@@ -1,4 +1,5 @@
 DROP INDEX IF EXISTS persons_residence_body;
+DROP INDEX IF EXISTS registration_actions_body_names;
 DROP INDEX IF EXISTS registration_actions_body_document;
 DROP INDEX IF EXISTS registration_actions_body_unzr;
 DROP INDEX IF EXISTS registration_actions_body_surname;

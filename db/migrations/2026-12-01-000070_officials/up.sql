@@ -53,6 +53,9 @@ CREATE INDEX registration_actions_body_unzr
   ON registration_actions (registration_body_id, (body->'person'->>'unzr'));
 CREATE INDEX registration_actions_body_document
   ON registration_actions (registration_body_id, (body->'person'->'document'->>'number'));
+CREATE INDEX registration_actions_body_names
+  ON registration_actions (registration_body_id, lower(body->'person'->>'surname'),
+    lower(body->'person'->>'given_name'), id);
 CREATE INDEX persons_residence_body ON persons (residence_body_id) WHERE residence_body_id IS NOT NULL;
 
 GRANT SELECT, INSERT ON officials, web_sessions TO dms_runtime;
