@@ -111,6 +111,8 @@ text_enum! {
         Trembita = "trembita",
         /// The direct channel, with a client certificate (mutual TLS).
         Mtls = "mtls",
+        /// The web interface, by an official of the body (the hosted community register).
+        Web = "web",
     }
 }
 
