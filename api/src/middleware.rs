@@ -135,6 +135,11 @@ pub async fn around(
         };
         let status = res.status().as_u16();
         let headers = res.headers_mut();
+        // Callers of the Трембіта and mutual-TLS listeners prove themselves by certificate (and
+        // the security server's header), never by a bearer token: no challenge to send one.
+        if matches!(wrap.channel, "trembita" | "mtls") {
+            headers.remove(actix_web::http::header::WWW_AUTHENTICATE);
+        }
         if let Ok(v) = HeaderValue::from_str(&rid) {
             headers.insert(HeaderName::from_static("x-request-id"), v);
         }

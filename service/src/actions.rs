@@ -162,7 +162,11 @@ pub async fn submit(
 /// Every check of [`submit`] that needs no transaction (the contract, the identifiers, the
 /// cross-checks, the address against the codifier), storing nothing: the review step of the web
 /// form. Submitting still checks everything again.
-pub async fn check(services: &Services, actor: &Actor, bytes: &[u8]) -> Result<(), ServiceError> {
+pub async fn check(
+    services: &Services,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<&'static str, ServiceError> {
     let Some((body, _)) = actor.acting_body() else {
         return Err(ServiceError::Forbidden);
     };
@@ -175,7 +179,7 @@ pub async fn check(services: &Services, actor: &Actor, bytes: &[u8]) -> Result<(
             .check_address(katottg, &body.hromada_katottg)
             .map_err(|p| ServiceError::ValidationFailed(vec![address_error(p)]))?;
     }
-    Ok(())
+    Ok(action.action_type.as_str())
 }
 
 /// One of the registration body's own actions; reading it is audited with the read.

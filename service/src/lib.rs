@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod notices;
 pub mod officials;
 pub mod receipt;
+pub mod reconciliation;
 pub mod refusals;
 pub mod register;
 pub mod register_entries;

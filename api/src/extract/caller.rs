@@ -52,8 +52,9 @@ fn header<'a>(req: &'a HttpRequest, names: &[&str]) -> Option<&'a str> {
         .filter(|v| !v.is_empty() && v.len() <= 256)
 }
 
-/// Every value of the client headers, trimmed; `Err` with them all when they conflict (a header
-/// given twice, or `Uxp-Client` and `X-Road-Client` naming different clients).
+/// The Трембіта client the headers name. An empty or over-long value counts as absent, so an
+/// empty `Uxp-Client` falls back to `X-Road-Client` (and the other way round). `Err` with every
+/// value when they conflict: a header given twice, or the two naming different clients.
 fn client_header(req: &HttpRequest) -> Result<Option<String>, Vec<String>> {
     let values = |name| -> Vec<String> {
         req.headers()
@@ -63,13 +64,17 @@ fn client_header(req: &HttpRequest) -> Result<Option<String>, Vec<String>> {
     };
     let (uxp, xroad) = (values("uxp-client"), values("x-road-client"));
     let all: Vec<String> = uxp.iter().chain(&xroad).cloned().collect();
-    if uxp.len() > 1 || xroad.len() > 1 || all.windows(2).any(|w| w[0] != w[1]) {
+    if uxp.len() > 1 || xroad.len() > 1 {
         return Err(all);
     }
-    Ok(all
-        .into_iter()
-        .next()
-        .filter(|v| !v.is_empty() && v.len() <= 256))
+    let usable: Vec<&String> = all
+        .iter()
+        .filter(|v| !v.is_empty() && v.len() <= 256)
+        .collect();
+    if usable.windows(2).any(|w| w[0] != w[1]) {
+        return Err(all);
+    }
+    Ok(usable.first().map(|v| (*v).clone()))
 }
 
 fn peer(req: &HttpRequest) -> Option<String> {

@@ -18,13 +18,14 @@ use crate::state::AppState;
 use actix_web::web::Data;
 use actix_web::HttpRequest;
 
-/// The bearer token of the `Authorization` header, if any.
+/// The bearer token of the `Authorization` header, if any. The scheme is case-insensitive
+/// (RFC 9110 §11.1): `Bearer`, `bearer` and `BEARER` are the same.
 fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let value = req.headers().get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
         .filter(|t| !t.is_empty() && t.len() <= 256)
 }
 

@@ -31,6 +31,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::registration_actions::Doc::openapi(),
         community::verification_requests::Doc::openapi(),
         community::notifications::Doc::openapi(),
+        community::reconciliation::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
         admin::officials::Doc::openapi(),

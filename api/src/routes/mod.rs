@@ -15,6 +15,7 @@ pub fn community(cfg: &mut web::ServiceConfig) {
     community::registration_actions::configure(cfg);
     community::verification_requests::configure(cfg);
     community::notifications::configure(cfg);
+    community::reconciliation::configure(cfg);
     ops::jwks::configure(cfg);
     common(cfg);
 }

@@ -10,6 +10,7 @@
 //!   one, gets the stored receipt, never a second action.
 
 mod intake;
+pub mod reconcile;
 mod residence;
 mod view;
 

@@ -18,6 +18,7 @@ mod logs;
 mod moves;
 mod operations;
 mod privileges;
+mod reconciliation;
 mod resilience;
 mod staff;
 mod support;

@@ -335,7 +335,7 @@ pub async fn post(
             }
         },
         "review" => match actions::check(services, &signed.actor, &bytes).await {
-            Ok(()) => {
+            Ok(_) => {
                 let settlements =
                     dms_service::register::settlements(services, &signed.actor).await?;
                 let heading = uk::action_type(action_type);

@@ -12,15 +12,16 @@ use dms_db::actions::Stored;
 use dms_db::enums::FeedItemState;
 use dms_service::actions::Submitted;
 use dms_service::receipt;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 /// The answer to a submission: the action is legally complete once this is received.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceiptResponse {
     pub action_id: Uuid,
-    /// DMS registration number: `DMS-<year>-<sequence>`, gap-free per year.
+    /// DMS registration number: `DMS-<year>-<sequence>`, unique per year and increasing; it may
+    /// have gaps (a number taken by a transaction that then failed is not reused).
     pub dms_number: String,
     pub received_at: String,
     /// Received on a later Kyiv calendar day than `/action/date`.
@@ -189,14 +190,161 @@ pub async fn get_action(
     }))
 }
 
+/// The query of the listing of one's own actions.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only actions received at or after this instant (RFC 3339).
+    pub received_from: Option<String>,
+    /// Only actions received before this instant (RFC 3339).
+    pub received_to: Option<String>,
+    /// Only the action with this `external_id` (at most one).
+    pub external_id: Option<String>,
+    /// Continue after this action (the last `action_id` of the previous page; a full page has a
+    /// `Link: <…>; rel="next"` header).
+    pub after: Option<String>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// One of the caller's own actions, as the listing shows it (no personal data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnActionView {
+    pub action_id: Uuid,
+    pub external_id: String,
+    pub dms_number: String,
+    pub action_type: String,
+    pub action_date: String,
+    /// `confirmed`, or `cancelled` once a cancellation of it was confirmed.
+    pub state: String,
+    /// Hex SHA-256 of the exact bytes the body sent (as in the receipt).
+    pub body_sha256: String,
+    pub received_at: String,
+}
+
+/// The caller's own actions in the order DMS received them, cursor-paged: by a period of
+/// receipt (`received_from`, `received_to`), or one by its `external_id`. For reconciling a
+/// register with what DMS holds (see also `/v1/reconciliation/{date}`).
+#[utoipa::path(
+    get,
+    path = "/v1/registration-actions",
+    tag = "registration actions",
+    params(ListQuery),
+    responses(
+        (status = 200, body = [OwnActionView],
+            headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when the page is full"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("bearer" = []), ("trembita" = []))
+)]
+pub async fn list_actions(
+    Caller(actor): Caller,
+    query: web::Query<ListQuery>,
+    req: actix_web::HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use dms_service::reconciliation;
+    let q = query.into_inner();
+    let (filter, limit) = reconciliation::ListQuery {
+        received_from: q.received_from.as_deref(),
+        received_to: q.received_to.as_deref(),
+        external_id: q.external_id.as_deref(),
+        after: q.after.as_deref(),
+        limit: q.limit,
+    }
+    .check()?;
+    let rows = reconciliation::list(&state.services, &actor, &filter, limit).await?;
+    let views: Vec<OwnActionView> = rows
+        .iter()
+        .map(|a| OwnActionView {
+            action_id: a.id,
+            external_id: a.external_id.clone(),
+            dms_number: a.dms_number.clone(),
+            action_type: a.action_type.to_string(),
+            action_date: a.action_date.to_string(),
+            state: if a.cancelled { "cancelled" } else { "confirmed" }.into(),
+            body_sha256: hex::encode(&a.body_sha256),
+            received_at: receipt::timestamp(a.received_at),
+        })
+        .collect();
+    let mut res = HttpResponse::Ok();
+    if views.len() as i64 == limit {
+        if let Some(last) = views.last() {
+            let mut next: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "after")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            next.push(("after".into(), last.action_id.to_string()));
+            let qs = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(next)
+                .finish();
+            res.insert_header((header::LINK, format!("<{}?{qs}>; rel=\"next\"", req.path())));
+        }
+    }
+    Ok(res.json(views))
+}
+
+/// The answer of a validation: every check passed; nothing was stored and no number taken.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Validated {
+    /// Always `true` (a document that fails a check gets the problem the submission would).
+    pub valid: bool,
+    pub action_type: String,
+}
+
+/// Check a registration action as a submission would — the contract, identifiers,
+/// cross-checks, the address against the codifier — and store nothing: no action, no DMS
+/// number, no receipt. The checks made only inside the submission's transaction (an
+/// `external_id` already used, the target of a cancellation, a territorial ban) are not made.
+#[utoipa::path(
+    post,
+    path = "/v1/registration-actions/validate",
+    tag = "registration actions",
+    request_body(content = Object, content_type = "application/json",
+        description = "A document valid against registration-action.v1"),
+    responses(
+        (status = 200, description = "Every check passed; nothing stored", body = Validated),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("bearer" = []), ("trembita" = []))
+)]
+pub async fn validate(
+    Caller(actor): Caller,
+    body: JsonBytes,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = body.bytes()?;
+    let action_type = dms_service::actions::check(&state.services, &actor, &bytes).await?;
+    Ok(HttpResponse::Ok().json(Validated {
+        valid: true,
+        action_type: action_type.to_owned(),
+    }))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/registration-actions", "POST").route(web::post().to(submit)))
-        .service(resource("/v1/registration-actions/{id}", "GET").route(web::get().to(get_action)));
+    cfg.service(
+        resource("/v1/registration-actions", "GET, POST")
+            .route(web::post().to(submit))
+            .route(web::get().to(list_actions)),
+    )
+    .service(
+        resource("/v1/registration-actions/validate", "POST").route(web::post().to(validate)),
+    )
+    .service(resource("/v1/registration-actions/{id}", "GET").route(web::get().to(get_action)));
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(submit, get_action),
-    components(schemas(ReceiptResponse, ActionStateResponse, ActionRef, FeedState))
+    paths(submit, list_actions, validate, get_action),
+    components(schemas(ReceiptResponse, ActionStateResponse, ActionRef, FeedState, OwnActionView, Validated))
 )]
 pub struct Doc;
