@@ -179,6 +179,12 @@ pub async fn check(
             .check_address(katottg, &body.hromada_katottg)
             .map_err(|p| ServiceError::ValidationFailed(vec![address_error(p)]))?;
     }
+    let event = actor.audit(
+        "registration_action.validate",
+        None,
+        serde_json::json!({"action_type": action.action_type.as_str(), "external_id": action.external_id}),
+    );
+    dms_db::audit::record(&mut services.conn().await?, &event).await?;
     Ok(action.action_type.as_str())
 }
 

@@ -118,6 +118,24 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
         Some(person_action("declaration_of_residence", 1)),
         201,
     ));
+    calls.push(community(
+        ("GET", "/v1/registration-actions"),
+        "/v1/registration-actions?limit=5",
+        None,
+        200,
+    ));
+    calls.push(community(
+        ("POST", "/v1/registration-actions/validate"),
+        "/v1/registration-actions/validate",
+        Some(person_action("declaration_of_residence", 2)),
+        200,
+    ));
+    calls.push(community(
+        ("GET", "/v1/reconciliation/{date}"),
+        &format!("/v1/reconciliation/{}", dms_tests::fixtures::actions::kyiv_day(0)),
+        None,
+        200,
+    ));
     calls.push(staff(
         ("POST", "/admin/v1/verification-requests"),
         &officer,
