@@ -184,7 +184,8 @@ pub async fn check(
         None,
         serde_json::json!({"action_type": action.action_type.as_str(), "external_id": action.external_id}),
     );
-    dms_db::audit::record(&mut services.conn().await?, &event).await?;
+    let mut conn = services.conn().await?;
+    dms_db::audit::record(&mut conn, &event).await?;
     Ok(action.action_type.as_str())
 }
 

@@ -157,7 +157,11 @@ pub fn kyiv_day(date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
 }
 
 /// The digest of the Kyiv day `date` (`YYYY-MM-DD`) for the calling body.
-pub async fn day(services: &Services, actor: &Actor, date: &str) -> Result<DayDigest, ServiceError> {
+pub async fn day(
+    services: &Services,
+    actor: &Actor,
+    date: &str,
+) -> Result<DayDigest, ServiceError> {
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
         ServiceError::SchemaViolation(vec![FieldError::new(
@@ -203,8 +207,10 @@ mod tests {
     #[test]
     fn the_digest_is_the_guides_worked_example() {
         // docs/integration-guide.*.md, "Reconciliation": two actions of a day.
-        let a = hex::decode("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08").unwrap();
-        let b = hex::decode("60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752").unwrap();
+        let a = hex::decode("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+            .unwrap();
+        let b = hex::decode("60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752")
+            .unwrap();
         let (n, sha) = digest([("KHM-1", a.as_slice()), ("KHM-2", b.as_slice())]);
         assert_eq!(n, 2);
         let text = "KHM-1\t9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nKHM-2\t60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752\n";

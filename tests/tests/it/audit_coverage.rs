@@ -132,7 +132,10 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
     ));
     calls.push(community(
         ("GET", "/v1/reconciliation/{date}"),
-        &format!("/v1/reconciliation/{}", dms_tests::fixtures::actions::kyiv_day(0)),
+        &format!(
+            "/v1/reconciliation/{}",
+            dms_tests::fixtures::actions::kyiv_day(0)
+        ),
         None,
         200,
     ));

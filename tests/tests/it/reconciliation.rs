@@ -74,7 +74,11 @@ async fn a_body_lists_its_own_actions_paged_and_finds_one_by_external_id() {
         .await;
     assert_eq!((status, none), (200, serde_json::json!([])));
     let (status, problem) = ours
-        .call(Method::GET, "/v1/registration-actions?received_from=yesterday&limit=0", None)
+        .call(
+            Method::GET,
+            "/v1/registration-actions?received_from=yesterday&limit=0",
+            None,
+        )
         .await;
     assert_eq!(status, 422, "{problem}");
     let pointers: Vec<&str> = problem["errors"]
@@ -83,7 +87,10 @@ async fn a_body_lists_its_own_actions_paged_and_finds_one_by_external_id() {
         .iter()
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
-    assert!(pointers.contains(&"/received_from") && pointers.contains(&"/limit"), "{problem}");
+    assert!(
+        pointers.contains(&"/received_from") && pointers.contains(&"/limit"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]
@@ -110,10 +117,14 @@ async fn the_day_digest_is_what_the_vendor_computes_from_the_bytes_it_sent() {
     changed[3].1[last] ^= 0x01;
     assert_ne!(digest["sha256"], vendor_digest(&changed).as_str());
     // Another day: nothing, the digest of nothing.
-    let (_, empty) = ours.call(Method::GET, "/v1/reconciliation/2020-02-29", None).await;
+    let (_, empty) = ours
+        .call(Method::GET, "/v1/reconciliation/2020-02-29", None)
+        .await;
     assert_eq!(empty["count"], 0);
     assert_eq!(empty["sha256"], hex::encode(Sha256::digest(b"")).as_str());
-    let (status, _) = ours.call(Method::GET, "/v1/reconciliation/2020-02-30", None).await;
+    let (status, _) = ours
+        .call(Method::GET, "/v1/reconciliation/2020-02-30", None)
+        .await;
     assert_eq!(status, 422);
     // Another body's day is its own.
     let (_, theirs) = app
@@ -129,23 +140,37 @@ async fn validation_checks_everything_a_submission_would_and_stores_nothing() {
     let ours = app.community(&app.token);
     let doc = person_action("declaration_of_residence", 9400);
     let (status, answer) = ours
-        .call(Method::POST, "/v1/registration-actions/validate", Some(doc.clone()))
+        .call(
+            Method::POST,
+            "/v1/registration-actions/validate",
+            Some(doc.clone()),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["valid"], true);
     let mut bad = doc.clone();
     bad["person"]["rnokpp"] = "1234567890".into();
     let (status, problem) = ours
-        .call(Method::POST, "/v1/registration-actions/validate", Some(bad.clone()))
+        .call(
+            Method::POST,
+            "/v1/registration-actions/validate",
+            Some(bad.clone()),
+        )
         .await;
     let (submitted, submission_problem) = ours.submit(&bad).await;
     assert_eq!((status, submitted), (422, 422));
-    assert_eq!(problem["errors"], submission_problem["errors"], "the same faults");
+    assert_eq!(
+        problem["errors"], submission_problem["errors"],
+        "the same faults"
+    );
     assert_eq!(app.count("registration_actions").await, 0, "nothing stored");
     // No number was taken: the first submission gets the year's first number.
     let receipt = ours.submit_ok(&doc).await;
     assert!(
-        receipt["dms_number"].as_str().unwrap().ends_with("-0000001"),
+        receipt["dms_number"]
+            .as_str()
+            .unwrap()
+            .ends_with("-0000001"),
         "{receipt}"
     );
 }
@@ -179,21 +204,29 @@ async fn an_empty_uxp_client_falls_back_to_x_road_client_and_trembita_sends_no_b
     let app = spawn_app().await;
     let client = dms_tests::fixtures::bodies::KHMELNYTSKYI_CLIENT;
     let list = |headers: Vec<(&'static str, String)>| {
-        let mut r = app.trembita().request(Method::GET, "/v1/registration-actions");
+        let mut r = app
+            .trembita()
+            .request(Method::GET, "/v1/registration-actions");
         for (k, v) in headers {
             r = r.header(k, v);
         }
         r.send()
     };
     for uxp in [String::new(), "X".repeat(300)] {
-        let res = list(vec![("uxp-client", uxp), ("x-road-client", client.to_owned())])
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-    }
-    let res = list(vec![("uxp-client", "SEVDEIR-TEST/GOV/00000000/Nobody".into())])
+        let res = list(vec![
+            ("uxp-client", uxp),
+            ("x-road-client", client.to_owned()),
+        ])
         .await
         .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = list(vec![(
+        "uxp-client",
+        "SEVDEIR-TEST/GOV/00000000/Nobody".into(),
+    )])
+    .await
+    .unwrap();
     assert_eq!(res.status(), 401);
     assert!(res.headers().get("www-authenticate").is_none());
 }

@@ -265,7 +265,12 @@ pub async fn list_actions(
             dms_number: a.dms_number.clone(),
             action_type: a.action_type.to_string(),
             action_date: a.action_date.to_string(),
-            state: if a.cancelled { "cancelled" } else { "confirmed" }.into(),
+            state: if a.cancelled {
+                "cancelled"
+            } else {
+                "confirmed"
+            }
+            .into(),
             body_sha256: hex::encode(&a.body_sha256),
             received_at: receipt::timestamp(a.received_at),
         })
@@ -273,10 +278,11 @@ pub async fn list_actions(
     let mut res = HttpResponse::Ok();
     if views.len() as i64 == limit {
         if let Some(last) = views.last() {
-            let mut next: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-                .filter(|(k, _)| k != "after")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
+            let mut next: Vec<(String, String)> =
+                url::form_urlencoded::parse(req.query_string().as_bytes())
+                    .filter(|(k, _)| k != "after")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
             next.push(("after".into(), last.action_id.to_string()));
             let qs = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(next)
@@ -336,15 +342,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(submit))
             .route(web::get().to(list_actions)),
     )
-    .service(
-        resource("/v1/registration-actions/validate", "POST").route(web::post().to(validate)),
-    )
+    .service(resource("/v1/registration-actions/validate", "POST").route(web::post().to(validate)))
     .service(resource("/v1/registration-actions/{id}", "GET").route(web::get().to(get_action)));
 }
 
 #[derive(OpenApi)]
 #[openapi(
     paths(submit, list_actions, validate, get_action),
-    components(schemas(ReceiptResponse, ActionStateResponse, ActionRef, FeedState, OwnActionView, Validated))
+    components(schemas(
+        ReceiptResponse,
+        ActionStateResponse,
+        ActionRef,
+        FeedState,
+        OwnActionView,
+        Validated
+    ))
 )]
 pub struct Doc;
