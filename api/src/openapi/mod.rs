@@ -19,6 +19,11 @@ mod refine;
         version = "1.0.0",
         description = "The State Migration Service side of the residence registration exchange: community registers submit registration actions and receive signed confirmations (receipts) that make them legally complete."
     ),
+    servers(
+        (url = "http://127.0.0.1:8080", description = "The direct channel of the sandbox that `ops/run` starts (bearer tokens); DMS gives each register its production address"),
+        (url = "https://127.0.0.1:8081", description = "The Трембіта listener of the sandbox (mutual TLS with the security server's certificate); in production a register calls it through its own security server"),
+        (url = "http://127.0.0.1:8082", description = "The staff listener of the sandbox (staff tokens)")
+    ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)
 )]

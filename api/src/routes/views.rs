@@ -121,6 +121,30 @@ pub struct StateFilter {
     pub limit: Option<i64>,
 }
 
+/// The community's filter of its own verification requests (the staff's, without the body).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OwnStateFilter {
+    /// `open` (default: open and overdue), `overdue`, `answered` or `all`.
+    pub state: Option<String>,
+    /// Continue after this request id (the last one of the previous page; the `Link` header
+    /// of a full page names the next one).
+    pub after: Option<String>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+impl OwnStateFilter {
+    pub fn check(&self) -> Result<(RequestFilter, Paging), ApiError> {
+        let staff = StateFilter {
+            state: self.state.clone(),
+            registration_body: None,
+            after: self.after.clone(),
+            limit: self.limit,
+        };
+        staff.check().map(|(f, _, p)| (f, p))
+    }
+}
+
 impl StateFilter {
     /// The filter, the registration body and the page asked for, or every fault with its pointer.
     pub fn check(&self) -> Result<(RequestFilter, Option<dms_schemas::Edrpou>, Paging), ApiError> {

@@ -26,7 +26,9 @@ pub struct ReceiptResponse {
     pub received_at: String,
     /// Received on a later Kyiv calendar day than `/action/date`.
     pub late: bool,
-    /// Always `confirmed`.
+    /// `confirmed`, as of the first answer: a retry's answer repeats the stored receipt and this
+    /// value even if the action was cancelled since; `GET /v1/registration-actions/{id}` says
+    /// what it is now.
     pub state: String,
     /// Compact JWS (EdDSA) over canonical JSON; verify it against `/.well-known/jwks.json`.
     pub receipt: String,

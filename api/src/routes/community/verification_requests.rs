@@ -4,7 +4,7 @@
 use crate::extract::{Caller, JsonBytes};
 use crate::problem::{ApiError, Problem};
 use crate::routes::resource::resource;
-use crate::routes::views::{StateFilter, VerificationRequestView};
+use crate::routes::views::{OwnStateFilter, VerificationRequestView};
 use crate::state::AppState;
 use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// page has a `Link: <…>; rel="next"` header). Listing is the receipt of every request not
 /// received before (also those this page or filter does not show): its due date is fixed now.
 #[utoipa::path(get, path = "/v1/verification-requests", tag = "verification requests",
-    params(StateFilter),
+    params(OwnStateFilter),
     responses(
         (status = 200, body = [VerificationRequestView]),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -27,11 +27,11 @@ use uuid::Uuid;
     security(("bearer" = []), ("trembita" = [])))]
 pub async fn list_for_body(
     Caller(actor): Caller,
-    filter: web::Query<StateFilter>,
+    filter: web::Query<OwnStateFilter>,
     req: actix_web::HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, _, paging) = filter.check()?;
+    let (filter, paging) = filter.check()?;
     let listed =
         dms_service::verification_requests::list_for_body(&state.services, &actor, filter, paging)
             .await?;
