@@ -151,7 +151,23 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let uk = UKRAINIAN.try_with(|v| *v).unwrap_or(false);
         let (detail, errors) = match self {
+            ApiError::MalformedJson(d) if uk => (
+                Some(format!("Тіло запиту не є коректним JSON ({d}).")),
+                vec![],
+            ),
             ApiError::MalformedJson(d) => (Some(d.clone()), vec![]),
+            ApiError::SchemaViolation(e) | ApiError::ValidationFailed(e) if uk => (
+                None,
+                e.iter()
+                    .map(|f| {
+                        let mut f = f.clone();
+                        if let Some(c) = dms_schemas::FieldCode::parse(&f.code) {
+                            c.message_uk().clone_into(&mut f.message);
+                        }
+                        f
+                    })
+                    .collect(),
+            ),
             ApiError::SchemaViolation(e) | ApiError::ValidationFailed(e) => (None, e.clone()),
             ApiError::IdempotencyKeyReused if uk => (
                 Some("Для нової дії надішліть новий external_id; повторний запит має містити той самий документ.".into()),

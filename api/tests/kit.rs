@@ -19,7 +19,9 @@ fn the_document_names_where_to_call() {
     let doc = document();
     let servers = doc["servers"].as_array().expect("servers");
     assert!(!servers.is_empty());
-    assert!(servers.iter().all(|s| s["url"].as_str().unwrap().starts_with("http")));
+    assert!(servers
+        .iter()
+        .all(|s| s["url"].as_str().unwrap().starts_with("http")));
 }
 
 #[test]
@@ -46,7 +48,10 @@ fn dms_numbers_are_nowhere_said_to_be_gap_free() {
     // Descriptions keep the doc comments' line breaks.
     let text = dms_api::openapi::document_text().replace("\\n", " ");
     assert!(!text.to_lowercase().contains("gap-free"));
-    assert!(text.contains("may have gaps"), "the DMS number's description says so");
+    assert!(
+        text.contains("may have gaps"),
+        "the DMS number's description says so"
+    );
     assert!(guide("integration-guide.en.md").contains("may have gaps"));
 }
 
@@ -64,6 +69,8 @@ fn the_new_community_reads_are_in_the_document() {
     let doc = document();
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths["/v1/registration-actions"].get("get").is_some());
-    assert!(paths["/v1/registration-actions/validate"].get("post").is_some());
+    assert!(paths["/v1/registration-actions/validate"]
+        .get("post")
+        .is_some());
     assert!(paths["/v1/reconciliation/{date}"].get("get").is_some());
 }

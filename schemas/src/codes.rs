@@ -116,6 +116,63 @@ field_codes! {
     Taken = "taken",
 }
 
+impl FieldCode {
+    /// The code named by `text`, if it is one.
+    pub fn parse(text: &str) -> Option<FieldCode> {
+        FieldCode::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+
+    /// What the fault means, in Ukrainian (for `Accept-Language: uk`); the pointer says where.
+    pub const fn message_uk(self) -> &'static str {
+        match self {
+            FieldCode::Required => "обов'язкове поле відсутнє",
+            FieldCode::UnknownMember => "такого поля контракт не має",
+            FieldCode::Type => "значення має не той тип",
+            FieldCode::Enum => "значення не з переліку дозволених",
+            FieldCode::Const => "значення має бути іншим (сталим)",
+            FieldCode::Pattern => "значення не відповідає формату",
+            FieldCode::Format => "значення не відповідає формату (дата, час або ідентифікатор)",
+            FieldCode::MinLength => "значення закоротке або порожнє",
+            FieldCode::MaxLength => "значення задовге",
+            FieldCode::MinProperties => "об'єкт має замало полів",
+            FieldCode::MaxProperties => "об'єкт має забагато полів",
+            FieldCode::NotAllowed => "це поле не допускається для цієї дії",
+            FieldCode::Minimum => "значення замале",
+            FieldCode::Maximum => "значення завелике",
+            FieldCode::Schema => "документ не відповідає схемі",
+            FieldCode::ControlCharacter => "значення містить керівний символ",
+            FieldCode::DuplicateMember => "поле повторюється в одному об'єкті",
+            FieldCode::CheckDigit => "неправильна контрольна цифра",
+            FieldCode::ImpossibleDate => "такої дати не існує",
+            FieldCode::InFuture => "дата пізніша за сьогодні (за київським часом)",
+            FieldCode::AmbiguousTarget => "ціль скасування названо двічі; назвіть одну",
+            FieldCode::AfterActionDate => "дата пізніша за дату реєстраційної дії",
+            FieldCode::BirthDateMismatch => "дата народження не збігається з датою в УНЗР",
+            FieldCode::BeforeBirth => "дата раніша за дату народження",
+            FieldCode::KatottgUnknown => "такого коду немає в кодифікаторі КАТОТТГ",
+            FieldCode::KatottgNotSettlement => {
+                "код має називати населений пункт або район у місті, а не більшу одиницю"
+            }
+            FieldCode::AddressOutsideHromada => {
+                "адреса поза територіальною громадою органу реєстрації"
+            }
+            FieldCode::TargetNotFound => "такої дії цього органу реєстрації немає",
+            FieldCode::TargetIsCancellation => "скасування не можна скасувати",
+            FieldCode::TargetAlreadyCancelled => "цю дію вже скасовано",
+            FieldCode::Range => "значення поза допустимими межами",
+            FieldCode::Invalid => "неприпустиме значення",
+            FieldCode::UnknownRegistrationBody => "такого органу реєстрації немає",
+            FieldCode::BeforeFrom => "кінець періоду раніший за його початок",
+            FieldCode::NotAHromada => "код має називати територіальну громаду",
+            FieldCode::ClientId => {
+                "ідентифікатор клієнта Трембіти має вигляд ІНСТАНС/КЛАС/ЧЛЕН/ПІДСИСТЕМА"
+            }
+            FieldCode::BeyondLastNotice => "курсор понад ваше останнє сповіщення",
+            FieldCode::Taken => "значення вже зайняте",
+        }
+    }
+}
+
 impl fmt::Display for FieldCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
