@@ -212,6 +212,30 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The answer's rules are in the schema, so a vendor's local check catches them.
+    #[test]
+    fn the_answer_schema_says_what_the_service_checks() {
+        let c = Contract::verification_answer_v1().unwrap();
+        let faults = |doc| {
+            c.validate(&doc)
+                .into_iter()
+                .map(|e| (e.pointer, e.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            faults(json!({"result": "not_registered", "registered_since": "2020-01-01"})),
+            [("/registered_since".to_owned(), "not_allowed".to_owned())]
+        );
+        assert_eq!(
+            faults(json!({"result": "confirmed", "details": ""})),
+            [("/details".to_owned(), "min_length".to_owned())]
+        );
+        assert!(
+            faults(json!({"result": "confirmed", "registered_since": "2020-01-01"})).is_empty()
+        );
+        assert!(faults(json!({"result": "not_registered", "details": "вибув"})).is_empty());
+    }
+
     #[test]
     fn reports_every_error_with_pointers_and_no_values() {
         let c = Contract::registration_action_v1().unwrap();

@@ -744,6 +744,11 @@ async fn an_answer_is_checked_like_an_address_and_all_its_faults_are_named_at_on
             json!({"result": "not_registered", "registered_since": "2020-01-01"}),
             vec![("/registered_since", "not_allowed")],
         ),
+        // An explanation given empty.
+        (
+            json!({"result": "confirmed", "details": ""}),
+            vec![("/details", "min_length")],
+        ),
     ];
     for (answer, expected) in cases {
         let (status, problem) = app
@@ -770,6 +775,20 @@ async fn an_answer_is_checked_like_an_address_and_all_its_faults_are_named_at_on
         want.sort();
         assert_eq!(got, want, "{answer}");
     }
+    // A body that is not declared JSON is refused before it is read, like every body.
+    let res = app
+        .listener()
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/verification-requests/{id}/answer"),
+        )
+        .bearer_auth(&app.token)
+        .header("content-type", "text/plain")
+        .body(r#"{"result": "confirmed"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
     // Nothing of that was stored: the request is still open.
     let (_, open) = app
         .community(&app.token)
