@@ -135,3 +135,62 @@ impl Codifier {
         }
     }
 }
+
+/// A codifier object as the lookup shows it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct Object {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub code: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub category: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub parent: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub hromada: Option<String>,
+}
+
+/// Objects whose name starts with `q` (any case), optionally children of `parent`, by name;
+/// at most `limit`.
+pub async fn lookup(
+    conn: &mut PgConn,
+    q: Option<&str>,
+    parent: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Object>, DbError> {
+    use diesel::sql_types::{Int8, Nullable, Text};
+    Ok(diesel::sql_query(
+        "SELECT code, category::text AS category, name, parent, hromada FROM katottg \
+         WHERE ($1::text IS NULL OR lower(name) LIKE lower($1) || '%') \
+           AND ($2::text IS NULL OR parent = $2) \
+         ORDER BY name, code LIMIT $3",
+    )
+    .bind::<Nullable<Text>, _>(q)
+    .bind::<Nullable<Text>, _>(parent)
+    .bind::<Int8, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// The codifier edition in use: the last import's file and size.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct Edition {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub imported_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub source: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub sha256: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub entries: i32,
+}
+
+pub async fn edition(conn: &mut PgConn) -> Result<Option<Edition>, DbError> {
+    let rows: Vec<Edition> = diesel::sql_query(
+        "SELECT imported_at, source, sha256, entries FROM katottg_editions ORDER BY id DESC LIMIT 1",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}

@@ -99,9 +99,36 @@ pub fn read_workbook(path: &Path) -> Result<Vec<CodifierRow>, ImportError> {
     Ok(out)
 }
 
-/// Import (or refresh) the codifier: COPY into a staging table, then upsert in one transaction.
-/// Objects that left the codifier are kept: earlier actions refer to them.
-pub fn import(database_url: &str, rows: &[CodifierRow]) -> Result<usize, ImportError> {
+/// The file an import reads: its name (as the operator gave it) and SHA-256 (hex).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub sha256: String,
+}
+
+impl Source {
+    /// The source of the file at `path`.
+    pub fn of_file(path: &Path) -> std::io::Result<Source> {
+        use sha2::Digest;
+        let bytes = std::fs::read(path)?;
+        Ok(Source {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        })
+    }
+}
+
+/// Import (or refresh) the codifier: COPY into a staging table, then upsert in one transaction,
+/// which also records the edition (`katottg_editions`). Objects that left the codifier are kept:
+/// earlier actions refer to them.
+pub fn import(
+    database_url: &str,
+    rows: &[CodifierRow],
+    source: &Source,
+) -> Result<usize, ImportError> {
     let mut conn = PgConnection::establish(database_url)?;
     conn.transaction(|conn| {
         diesel::sql_query("CREATE TEMP TABLE katottg_import (LIKE katottg) ON COMMIT DROP")
@@ -115,7 +142,15 @@ pub fn import(database_url: &str, rows: &[CodifierRow]) -> Result<usize, ImportE
              ON CONFLICT (code) DO UPDATE SET category = EXCLUDED.category, name = EXCLUDED.name, \
              parent = EXCLUDED.parent, hromada = EXCLUDED.hromada",
         )
-        .execute(conn)
+        .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO katottg_editions (source, sha256, entries) VALUES ($1, $2, $3)",
+        )
+        .bind::<diesel::sql_types::Text, _>(&source.name)
+        .bind::<diesel::sql_types::Text, _>(&source.sha256)
+        .bind::<diesel::sql_types::Integer, _>(i32::try_from(rows.len()).unwrap_or(i32::MAX))
+        .execute(conn)?;
+        Ok::<usize, diesel::result::Error>(rows.len())
     })
     .map_err(ImportError::from)
 }

@@ -14,6 +14,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod bodies;
 pub mod calendar;
+pub mod codifier;
 pub mod context;
 pub mod error;
 pub mod intake;

@@ -20,7 +20,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::ImportKatottg { db, file } => {
             let url = ctx.owner_url(&db)?;
             let rows = dms_db::import::read_workbook(&file)?;
-            let n = dms_db::import::import(&url, &rows)?;
+            let source = dms_db::import::Source::of_file(&file)?;
+            let n = dms_db::import::import(&url, &rows, &source)?;
             println!("codifier objects imported: {n}");
         }
     }

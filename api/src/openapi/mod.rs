@@ -37,6 +37,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::verification_requests::Doc::openapi(),
         community::notifications::Doc::openapi(),
         community::reconciliation::Doc::openapi(),
+        community::codifier::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
         admin::officials::Doc::openapi(),

@@ -16,6 +16,7 @@ pub fn community(cfg: &mut web::ServiceConfig) {
     community::verification_requests::configure(cfg);
     community::notifications::configure(cfg);
     community::reconciliation::configure(cfg);
+    community::codifier::configure(cfg);
     ops::jwks::configure(cfg);
     common(cfg);
 }

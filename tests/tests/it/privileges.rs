@@ -35,6 +35,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "dataset_seq,position,reason,state,updated_at",
     ),
     ("katottg", "SELECT", ""),
+    ("katottg_editions", "SELECT", ""),
     ("martial_law_periods", "SELECT", ""),
     ("notifications", "INSERT,SELECT", ""),
     (

@@ -230,3 +230,52 @@ async fn an_empty_uxp_client_falls_back_to_x_road_client_and_trembita_sends_no_b
     assert_eq!(res.status(), 401);
     assert!(res.headers().get("www-authenticate").is_none());
 }
+
+#[tokio::test]
+async fn the_codifier_lookup_finds_by_name_and_parent_and_names_its_edition() {
+    let app = spawn_app().await;
+    let ours = app.community(&app.token);
+    let (status, found) = ours
+        .call(Method::GET, "/v1/katottg?q=%D1%85%D0%BC%D0%B5%D0%BB%D1%8C%D0%BD%D0%B8%D1%86%D1%8C%D0%BA%D0%B8%D0%B9", None)
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let objects = found["objects"].as_array().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["code"] == dms_tests::fixtures::bodies::KHMELNYTSKYI_CITY),
+        "«хмельницький» finds the city: {found}"
+    );
+    assert!(objects.iter().all(|o| o["name"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .starts_with("хмельницький")));
+    let edition = &found["edition"];
+    assert_eq!(edition["sha256"].as_str().unwrap().len(), 64, "{edition}");
+    let entries = app.count("katottg").await;
+    assert_eq!(edition["entries"].as_i64().unwrap(), entries);
+    // The settlements of our hromada: every one a child of it.
+    let hromada = app.body.hromada_katottg.clone();
+    let (_, children) = ours
+        .call(
+            Method::GET,
+            &format!("/v1/katottg?parent={hromada}&limit=200"),
+            None,
+        )
+        .await;
+    let children = children["objects"].as_array().unwrap();
+    assert!(!children.is_empty());
+    assert!(children.iter().all(|o| o["parent"] == hromada.as_str()));
+    // Nothing to look up by, or a parent that is no code: the fields at fault.
+    let (status, problem) = ours.call(Method::GET, "/v1/katottg", None).await;
+    assert_eq!(
+        (status, problem["errors"][0]["pointer"].as_str()),
+        (422, Some("/q"))
+    );
+    let (status, problem) = ours
+        .call(Method::GET, "/v1/katottg?parent=UA1&limit=0", None)
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+}

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS katottg_parent;
+DROP TABLE katottg_editions;
