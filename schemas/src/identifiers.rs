@@ -227,6 +227,24 @@ pub struct DocumentNumber {
 
 impl DocumentNumber {
     pub fn parse(kind: DocumentType, s: &str) -> Result<Self, IdError> {
+        // A birth certificate's series numeral is Latin (I, V, X), but registers often type the
+        // Cyrillic look-alikes «І» and «Х»: taken as the Latin letters, so that one certificate
+        // is one number (and one person key) however it was typed.
+        let canonical = match (kind, s.split_once('-')) {
+            (DocumentType::BirthCertificate, Some((roman, rest))) => {
+                let latin: String = roman
+                    .chars()
+                    .map(|c| match c {
+                        'І' => 'I',
+                        'Х' => 'X',
+                        other => other,
+                    })
+                    .collect();
+                format!("{latin}-{rest}")
+            }
+            _ => s.to_owned(),
+        };
+        let s = canonical.as_str();
         let ok = match kind {
             DocumentType::PassportBooklet => {
                 let chars: Vec<char> = s.chars().collect();
@@ -262,7 +280,7 @@ impl DocumentNumber {
         }
         Ok(DocumentNumber {
             kind,
-            number: s.to_owned(),
+            number: canonical,
         })
     }
 
@@ -282,6 +300,18 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_cyrillic_numeral_in_a_birth_certificate_series_is_the_latin_one() {
+        let latin = DocumentNumber::parse(DocumentType::BirthCertificate, "IX-БК 123456").unwrap();
+        // «І» (U+0406) and «Х» (U+0425), as registers type them.
+        let cyrillic =
+            DocumentNumber::parse(DocumentType::BirthCertificate, "ІХ-БК 123456").unwrap();
+        assert_eq!(cyrillic, latin);
+        assert_eq!(cyrillic.as_str(), "IX-БК 123456");
+        assert!(DocumentNumber::parse(DocumentType::BirthCertificate, "ІІІІ-БК 123456").is_err());
+        assert!(DocumentNumber::parse(DocumentType::BirthCertificate, "Б-БК 123456").is_err());
     }
 
     #[test]
