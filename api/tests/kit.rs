@@ -74,3 +74,36 @@ fn the_new_community_reads_are_in_the_document() {
         .is_some());
     assert!(paths["/v1/reconciliation/{date}"].get("get").is_some());
 }
+
+/// Every community path of the document belongs to a Трембіта service the guides name, so a
+/// vendor can configure its security server for each operation.
+#[test]
+fn every_community_path_has_its_trembita_service_in_both_guides() {
+    for name in ["integration-guide.en.md", "integration-guide.uk.md"] {
+        let text = guide(name);
+        // Rows `| \`<code>_v1\` | \`/v1/…\`, … |`: each service and the path prefixes it covers.
+        let prefixes: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("| `") && l.contains("_v1` |"))
+            .flat_map(|l| {
+                l.split('|')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|p| p.trim().trim_matches('`').trim_end_matches('…').to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(prefixes.len() >= 3, "{name}: the services table");
+        let doc = document();
+        for path in doc["paths"].as_object().unwrap().keys() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            assert!(
+                prefixes.iter().any(|p| path.starts_with(p.as_str())),
+                "{name}: {path} belongs to no Трембіта service ({prefixes:?})"
+            );
+        }
+    }
+}
