@@ -100,6 +100,7 @@ struct ActionDoc {
 struct PersonDoc {
     unzr: Option<String>,
     rnokpp: Option<String>,
+    sex: Option<String>,
     birth_date: NaiveDate,
     document: DocumentDoc,
 }
@@ -290,6 +291,18 @@ fn check_person(
                     "РНОКПП does not encode /person/birth_date in its first five digits",
                 ));
             }
+            let male = match p.sex.as_deref() {
+                Some("male") => Some(true),
+                Some("female") => Some(false),
+                _ => None,
+            };
+            if male.is_some_and(|m| m != r.is_male()) {
+                errors.push(FieldError::new(
+                    "/person/rnokpp",
+                    FieldCode::SexMismatch,
+                    "the 9th digit of РНОКПП is odd for men and even for women; /person/sex says otherwise",
+                ));
+            }
             Some(r)
         }
         Some(Err(e)) => {
@@ -361,9 +374,27 @@ mod tests {
     }
 
     #[test]
+    fn the_rnokpp_ninth_digit_agrees_with_the_sex_when_both_are_given() {
+        // 3294631448: 9th digit 4, even — a woman.
+        let with_sex = |sex: Option<&str>| {
+            let mut d = person_doc("19900315-12346", "3294631448", "1990-03-15");
+            if let Some(s) = sex {
+                d["person"]["sex"] = s.into();
+            }
+            RegistrationAction::from_valid_document(&d, day("2026-11-20"))
+        };
+        assert!(with_sex(Some("female")).is_ok());
+        assert!(with_sex(None).is_ok(), "no sex given: nothing to compare");
+        assert_eq!(
+            codes(with_sex(Some("male"))),
+            [("/person/rnokpp".to_owned(), "sex_mismatch".to_owned())]
+        );
+    }
+
+    #[test]
     fn valid_person_action_is_typed() {
         let a = RegistrationAction::from_valid_document(
-            &person_doc("19900315-12346", "3294631454", "1990-03-15"),
+            &person_doc("19900315-12346", "3294631448", "1990-03-15"),
             day("2026-11-20"),
         )
         .unwrap();
@@ -410,7 +441,7 @@ mod tests {
 
     #[test]
     fn person_key_falls_back_to_the_document() {
-        let mut d = person_doc("19900315-12346", "3294631454", "1990-03-15");
+        let mut d = person_doc("19900315-12346", "3294631448", "1990-03-15");
         d["person"].as_object_mut().unwrap().remove("unzr");
         let a = RegistrationAction::from_valid_document(&d, day("2026-11-20")).unwrap();
         match a.subject {

@@ -81,6 +81,8 @@ field_codes! {
     AfterActionDate = "after_action_date",
     /// УНЗР or РНОКПП does not encode the birth date.
     BirthDateMismatch = "birth_date_mismatch",
+    /// The РНОКПП's 9th digit (odd for men, even for women) disagrees with `/person/sex`.
+    SexMismatch = "sex_mismatch",
     /// A document was issued before the person was born.
     BeforeBirth = "before_birth",
     // The address against the codifier (intake).
@@ -148,6 +150,9 @@ impl FieldCode {
             FieldCode::AmbiguousTarget => "ціль скасування названо двічі; назвіть одну",
             FieldCode::AfterActionDate => "дата пізніша за дату реєстраційної дії",
             FieldCode::BirthDateMismatch => "дата народження не збігається з датою в УНЗР",
+            FieldCode::SexMismatch => {
+                "9-та цифра РНОКПП (непарна для чоловіків, парна для жінок) суперечить статі"
+            }
             FieldCode::BeforeBirth => "дата раніша за дату народження",
             FieldCode::KatottgUnknown => "такого коду немає в кодифікаторі КАТОТТГ",
             FieldCode::KatottgNotSettlement => {

@@ -98,6 +98,11 @@ impl Rnokpp {
         Ok(Rnokpp(s.to_owned()))
     }
 
+    /// The sex its 9th digit says: odd for men, even for women.
+    pub fn is_male(&self) -> bool {
+        self.0.as_bytes()[8] % 2 == 1
+    }
+
     /// The birth date its first five digits encode.
     pub fn birth_date(&self) -> Option<NaiveDate> {
         let days: i64 = self.0[..5].parse().ok()?;
@@ -346,7 +351,7 @@ mod tests {
         // 17590 days after 1899-12-31.
         assert_eq!(r.birth_date(), Some(date("1948-02-28")));
         assert_eq!(
-            Rnokpp::parse("3294631454").unwrap().birth_date(),
+            Rnokpp::parse("3294631448").unwrap().birth_date(),
             Some(date("1990-03-15"))
         );
         assert_eq!(Rnokpp::parse("1759013777"), Err(IdError::CheckDigit));

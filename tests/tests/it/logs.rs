@@ -65,7 +65,7 @@ async fn logs_never_carry_personal_data() {
         "Петрівна",
         "Smith",
         "19900315",
-        "3294631454",
+        "3294631448",
         "004512876",
         "Проскурівська",
         token.as_str(),
