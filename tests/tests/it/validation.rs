@@ -58,6 +58,7 @@ async fn identifiers_and_cross_checks_are_validated() {
     let mut doc = person_action("registration_of_residence", 1);
     doc["person"]["unzr"] = "19900315-12345".into(); // wrong check digit
     doc["person"]["rnokpp"] = "1759013776".into(); // valid, but born 1948-02-28
+    doc["person"]["sex"] = "male".into(); // as that РНОКПП's 9th digit says
     doc["person"]["document"] = json!({"type": "passport_booklet", "number": "HB123456"}); // Latin letters
     let (status, problem) = refused(&app, &doc).await;
     assert_eq!(status, 422);
