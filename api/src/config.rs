@@ -64,6 +64,9 @@ pub struct Settings {
     /// HTTP worker threads per listener; default one per core (`api.workers`,
     /// `DMS_HTTP_WORKERS`).
     pub workers: Option<usize>,
+    /// Sandbox switches for vendors (`api.sandbox`, `DMS_SANDBOX`): `Dms-Sandbox-Next` on a
+    /// submission makes its answer a 503, a slow one or a territorial ban.
+    pub sandbox: bool,
     /// Seconds a client has to send a whole request body (`api.body_timeout_secs`,
     /// `DMS_BODY_TIMEOUT_SECS`).
     pub body_timeout_secs: u64,
@@ -107,6 +110,7 @@ impl std::fmt::Debug for Settings {
             .field("db_create_timeout_secs", &self.db_create_timeout_secs)
             .field("db_recycle_timeout_secs", &self.db_recycle_timeout_secs)
             .field("workers", &self.workers)
+            .field("sandbox", &self.sandbox)
             .field("body_timeout_secs", &self.body_timeout_secs)
             .field("jobs", &self.jobs)
             .field("tls", &self.tls)
@@ -164,6 +168,7 @@ impl Settings {
             db_create_timeout_secs: l.get("db.create_timeout_secs").unwrap_or_default(),
             db_recycle_timeout_secs: l.get("db.recycle_timeout_secs").unwrap_or_default(),
             workers: l.get("api.workers"),
+            sandbox: l.get("api.sandbox").unwrap_or_default(),
             body_timeout_secs: l.get("api.body_timeout_secs").unwrap_or_default(),
             jobs: JobsSettings::read(l),
             tls: TlsSettings::read(l),

@@ -230,6 +230,7 @@ impl States {
             limits: self.limits.clone(),
             published: self.published.clone(),
             web_base: settings.web.base_url(settings.web_listen.as_deref()),
+            sandbox: settings.sandbox,
         }))
     }
 }
@@ -255,6 +256,9 @@ fn spawn_housekeeping(state: Data<AppState>) {
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     refuse_plain_trembita(settings)?;
+    if settings.sandbox {
+        tracing::warn!("sandbox switches are on (api.sandbox): never in production");
+    }
     let pool = dms_db::pool::connect_with(&settings.database_url, settings.pool_options())?;
     let keys = KeyRing::load(&settings.keys_dir, settings.signing_kid.as_deref())?;
     if !keys.can_sign() {
@@ -284,6 +288,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         limits: shared.limits.clone(),
         published: shared.published.clone(),
         web_base: settings.web.base_url(settings.web_listen.as_deref()),
+        sandbox: settings.sandbox,
     });
     spawn_housekeeping(state.clone());
     let mut servers = Vec::new();

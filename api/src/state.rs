@@ -19,6 +19,8 @@ pub struct AppState {
     pub published: std::sync::Arc<crate::published::PublishedKeys>,
     /// The web interface's address, for the one-time set-up links the staff API hands out.
     pub web_base: String,
+    /// Sandbox switches honoured (`api.sandbox`).
+    pub sandbox: bool,
 }
 
 impl std::fmt::Debug for AppState {

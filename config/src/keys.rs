@@ -231,6 +231,12 @@ pub const KEYS: &[Key] = &[
         "HTTP worker threads per listener; default: one per core",
     ),
     key(
+        "api.sandbox",
+        "DMS_SANDBOX",
+        "false",
+        "Sandbox for register vendors: a submission with the header Dms-Sandbox-Next (unavailable, slow or territory_restricted) gets that answer; never in production",
+    ),
+    key(
         "api.body_timeout_secs",
         "DMS_BODY_TIMEOUT_SECS",
         "20",

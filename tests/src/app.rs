@@ -33,6 +33,8 @@ pub struct AppOptions {
     pub pool_wait_secs: Option<u64>,
     /// The direct channel in `mtls` mode (TLS with client certificates) instead of `token`.
     pub mtls: bool,
+    /// The sandbox's switches on (`api.sandbox`).
+    pub sandbox: bool,
 }
 
 /// A private CA for one test app: the service's server certificate, the Трембіта security
@@ -184,6 +186,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         rate_burst_per_address: opts.per_address.map_or(0, |r| r.1),
         rate_per_client: opts.per_client.map_or(0, |r| r.0),
         rate_burst_per_client: opts.per_client.map_or(0, |r| r.1),
+        sandbox: opts.sandbox,
         ..dms_api::Settings::new(service_url)
     };
     settings.tls.trembita = pki.listener(true);

@@ -279,3 +279,39 @@ async fn the_codifier_lookup_finds_by_name_and_parent_and_names_its_edition() {
     assert_eq!(status, 422);
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
 }
+
+#[tokio::test]
+async fn the_sandbox_answers_as_asked_and_stores_nothing_and_production_ignores_the_switch() {
+    let app = dms_tests::app::spawn_app_with(dms_tests::app::AppOptions {
+        sandbox: true,
+        ..Default::default()
+    })
+    .await;
+    let ours = app.community(&app.token);
+    let doc = person_action("declaration_of_residence", 9500);
+    let ask = |switch: &'static str| {
+        ours.submission(serde_json::to_vec(&doc).unwrap())
+            .header("dms-sandbox-next", switch)
+            .send()
+    };
+    let res = ask("unavailable").await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = ask("territory_restricted").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "territory_restricted");
+    assert_eq!(app.count("registration_actions").await, 0, "nothing stored");
+    let res = ask("none-of-these").await.unwrap();
+    assert_eq!(res.status(), 201, "an unknown switch is no switch");
+    // Without the sandbox the header is nothing.
+    let production = spawn_app().await;
+    let res = production
+        .community(&production.token)
+        .submission(serde_json::to_vec(&doc).unwrap())
+        .header("dms-sandbox-next", "unavailable")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}

@@ -119,9 +119,13 @@ fn receipt_response(status: StatusCode, stored: &Stored) -> HttpResponse {
 pub async fn submit(
     Caller(actor): Caller,
     body: JsonBytes,
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = body.bytes()?;
+    if state.sandbox {
+        sandbox_switch(&req).await?;
+    }
     match dms_service::actions::submit(&state.services, &actor, &bytes).await? {
         Submitted::Created {
             stored,
@@ -135,6 +139,27 @@ pub async fn submit(
             Ok(receipt_response(StatusCode::CREATED, &stored))
         }
         Submitted::Replayed(stored) => Ok(receipt_response(StatusCode::OK, &stored)),
+    }
+}
+
+/// The sandbox's switches (`api.sandbox` only): `Dms-Sandbox-Next: unavailable` answers `503`,
+/// `territory_restricted` the ban's `422`, both storing nothing; `slow` answers after 5 s.
+async fn sandbox_switch(req: &actix_web::HttpRequest) -> Result<(), ApiError> {
+    let switch = req
+        .headers()
+        .get("dms-sandbox-next")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    match switch {
+        Some("unavailable") => Err(ApiError::Unavailable("sandbox: unavailable as asked")),
+        Some("territory_restricted") => Err(ApiError::TerritoryRestricted(
+            "sandbox: a territorial ban as asked".into(),
+        )),
+        Some("slow") => {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
