@@ -17,17 +17,24 @@ pub struct Page<T> {
     pub limit: i64,
 }
 
+/// `value`, once the audit row of its reading is written on the connection that read it.
 async fn audited<T>(
-    services: &Services,
+    conn: &mut dms_db::Conn,
     actor: &Actor,
     event: &str,
     target: Option<String>,
     details: serde_json::Value,
     value: T,
 ) -> Result<T, ServiceError> {
-    let mut conn = services.conn().await?;
-    dms_db::audit::record(&mut conn, &actor.audit(event, target, details)).await?;
+    dms_db::audit::record(conn, &actor.audit(event, target, details)).await?;
     Ok(value)
+}
+
+/// A list's total when the page itself shows it (a first page that is not full); otherwise it
+/// must be counted.
+fn known_total(shown: usize, offset: i64, limit: i64) -> Option<i64> {
+    let shown = i64::try_from(shown).unwrap_or(i64::MAX);
+    (offset == 0 && shown < limit).then_some(shown)
 }
 
 /// Which kinds of search a filter uses (never the values: they are personal data).
@@ -56,10 +63,9 @@ pub async fn actions(
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut conn = services.conn().await?;
     let rows = register::actions(&mut conn, body.id, filter, offset, limit).await?;
-    let total = if offset == 0 && (rows.len() as i64) < limit {
-        rows.len() as i64
-    } else {
-        register::count_actions(&mut conn, body.id, filter).await?
+    let total = match known_total(rows.len(), offset, limit) {
+        Some(n) => n,
+        None => register::count_actions(&mut conn, body.id, filter).await?,
     };
     let shown: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let details = serde_json::json!({"actions": shown, "search": searched_by(filter)});
@@ -70,7 +76,7 @@ pub async fn actions(
         limit,
     };
     audited(
-        services,
+        &mut conn,
         actor,
         "register.actions_listed",
         None,
@@ -96,7 +102,7 @@ pub async fn action(
         .ok_or(ServiceError::NotFound)?;
     let value = (view, document);
     audited(
-        services,
+        &mut conn,
         actor,
         "registration_action.read",
         Some(id.to_string()),
@@ -128,10 +134,9 @@ pub async fn residents(
     let body = actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut conn = services.conn().await?;
     let rows = register::residents(&mut conn, body.id, surname_prefix, offset, limit).await?;
-    let total = if offset == 0 && (rows.len() as i64) < limit {
-        rows.len() as i64
-    } else {
-        register::count_residents(&mut conn, body.id, surname_prefix).await?
+    let total = match known_total(rows.len(), offset, limit) {
+        Some(n) => n,
+        None => register::count_residents(&mut conn, body.id, surname_prefix).await?,
     };
     let shown: Vec<Uuid> = rows.iter().map(|r| r.person_id).collect();
     let details = serde_json::json!({"persons": shown, "search": surname_prefix.is_some()});
@@ -142,7 +147,7 @@ pub async fn residents(
         limit,
     };
     audited(
-        services,
+        &mut conn,
         actor,
         "register.residents_listed",
         None,
@@ -174,7 +179,7 @@ pub async fn person(
     let details = serde_json::json!({"actions": shown});
     let value = (resident, history);
     audited(
-        services,
+        &mut conn,
         actor,
         "register.person_read",
         Some(person_id.to_string()),
@@ -197,7 +202,7 @@ pub async fn extract(
         .ok_or(ServiceError::NotFound)?;
     let details = serde_json::json!({"action": resident.action_id});
     audited(
-        services,
+        &mut conn,
         actor,
         "register.extract_made",
         Some(person_id.to_string()),
@@ -220,7 +225,7 @@ pub async fn notices(
     let list = register::notices(&mut conn, body.id, since, offset, limit).await?;
     let ids: Vec<Uuid> = list.iter().map(|n| n.action_id).collect();
     let details = serde_json::json!({"actions": ids});
-    audited(services, actor, "notifications.read", None, details, list).await
+    audited(&mut conn, actor, "notifications.read", None, details, list).await
 }
 
 /// The settlements of the body's territorial community, by name (reference data: not audited).
@@ -246,7 +251,7 @@ pub async fn request(
         .filter(|r| r.registration_body_id == body.id)
         .ok_or(ServiceError::NotFound)?;
     audited(
-        services,
+        &mut conn,
         actor,
         "verification_request.read",
         Some(id.to_string()),

@@ -170,16 +170,6 @@ fn official_event(
     }
 }
 
-async fn body_of(
-    services: &Services,
-    official: &Official,
-) -> Result<RegistrationBody, ServiceError> {
-    let mut conn = services.conn().await?;
-    dms_db::bodies::body_by_id(&mut conn, official.registration_body_id)
-        .await?
-        .ok_or(ServiceError::Internal)
-}
-
 /// Sign in: the proof checked, a failure counted (and the official locked at the limit), a
 /// session opened on success. The cookie's secret is returned once and never stored.
 pub async fn sign_in(
@@ -349,7 +339,9 @@ pub async fn session(
     if now - row.last_seen_at > Duration::seconds(60) {
         officials::touch_session(&mut conn, &lookup).await?;
     }
-    let body = body_of(services, &official).await?;
+    let body = dms_db::bodies::body_by_id(&mut conn, official.registration_body_id)
+        .await?
+        .ok_or(ServiceError::Internal)?;
     Ok(Ok(Session {
         lookup,
         official,

@@ -40,6 +40,15 @@ impl Faults {
     pub fn list(&self) -> &[Fault] {
         &self.0
     }
+
+    /// The status of a form's page: 422 when it comes back with faults.
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        if self.is_empty() {
+            actix_web::http::StatusCode::OK
+        } else {
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
 }
 
 /// The form field of a document's JSON Pointer, and its label.

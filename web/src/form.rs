@@ -46,6 +46,15 @@ fn put(map: &mut Map<String, Value>, key: &str, value: &str) {
     }
 }
 
+/// The `address` member from a form's address fields (blank ones left out).
+fn address(fields: [(&str, &str); 6]) -> Value {
+    let mut address = Map::new();
+    for (key, value) in fields {
+        put(&mut address, key, value);
+    }
+    Value::Object(address)
+}
+
 /// A one-time form token: `web-` and a new UUIDv7 (a valid `external_id`).
 pub fn new_form_token() -> String {
     format!("web-{}", uuid::Uuid::now_v7().simple())
@@ -83,19 +92,23 @@ impl ActionForm {
         put(&mut person, "birth_date", &self.birth_date);
         put(&mut person, "sex", &self.sex);
         person.insert("document".into(), Value::Object(document));
-        let mut address = Map::new();
-        put(&mut address, "katottg", &self.katottg);
-        put(&mut address, "street", &self.street);
-        put(&mut address, "building", &self.building);
-        put(&mut address, "block", &self.block);
-        put(&mut address, "apartment", &self.apartment);
-        put(&mut address, "postal_code", &self.postal_code);
         let mut doc = Map::new();
         doc.insert("external_id".into(), self.form_token.clone().into());
         doc.insert("action".into(), Value::Object(action));
         doc.insert("person".into(), Value::Object(person));
-        doc.insert("address".into(), Value::Object(address));
+        doc.insert("address".into(), address(self.address_fields()));
         Value::Object(doc)
+    }
+
+    fn address_fields(&self) -> [(&str, &str); 6] {
+        [
+            ("katottg", &self.katottg),
+            ("street", &self.street),
+            ("building", &self.building),
+            ("block", &self.block),
+            ("apartment", &self.apartment),
+            ("postal_code", &self.postal_code),
+        ]
     }
 
     /// The document's bytes (serde_json's maps keep keys sorted: the same form, the same bytes).
@@ -149,14 +162,15 @@ impl AnswerForm {
         let mut doc = Map::new();
         put(&mut doc, "result", &self.result);
         if self.result == "address_is" {
-            let mut address = Map::new();
-            put(&mut address, "katottg", &self.katottg);
-            put(&mut address, "street", &self.street);
-            put(&mut address, "building", &self.building);
-            put(&mut address, "block", &self.block);
-            put(&mut address, "apartment", &self.apartment);
-            put(&mut address, "postal_code", &self.postal_code);
-            doc.insert("address".into(), Value::Object(address));
+            let fields = [
+                ("katottg", self.katottg.as_str()),
+                ("street", &self.street),
+                ("building", &self.building),
+                ("block", &self.block),
+                ("apartment", &self.apartment),
+                ("postal_code", &self.postal_code),
+            ];
+            doc.insert("address".into(), address(fields));
         }
         if self.result != "not_registered" {
             put(&mut doc, "registered_since", &self.registered_since);

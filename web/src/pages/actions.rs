@@ -11,12 +11,11 @@ use crate::session::signed;
 use crate::uk;
 use crate::views::{address_line, full_name, text, ActionLine};
 use crate::WebState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 use dms_db::register::ActionFilter;
-use dms_service::actions::Submitted;
 use dms_service::ServiceError;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -163,11 +162,7 @@ pub async fn list(
     } else {
         (Vec::new(), 0)
     };
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = faults.status();
     let pager = Pager::new(page, total, q.without_page());
     html_status(
         status,
@@ -353,11 +348,7 @@ async fn render_cancel(
     if view.action_type.as_str() == "cancellation" || view.cancelled_by_id.is_some() {
         return see_other(format!("/actions/{id}"));
     }
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = faults.status();
     html_status(
         status,
         &CancelPage {
@@ -402,24 +393,11 @@ pub async fn cancel(
     }
     let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
     let bytes = f.bytes(id, today);
-    match dms_service::actions::submit(&state.services, &signed.actor, &bytes).await {
-        Ok(Submitted::Created { stored, .. }) | Ok(Submitted::Replayed(stored)) => {
-            see_other(format!("/actions/{}?submitted=1", stored.id))
-        }
-        Err(ServiceError::SchemaViolation(e)) | Err(ServiceError::ValidationFailed(e)) => {
+    let outcome = dms_service::actions::submit(&state.services, &signed.actor, &bytes).await;
+    match crate::pages::new_action::landing(&state, &signed, outcome, &f.form_token).await {
+        Ok(page) => page,
+        Err(ServiceError::SchemaViolation(e) | ServiceError::ValidationFailed(e)) => {
             render_cancel(&state, &signed, id, &f, faults_of(&e)).await
-        }
-        Err(ServiceError::IdempotencyKeyReused) => {
-            match dms_service::register::by_external_id(
-                &state.services,
-                &signed.actor,
-                &f.form_token,
-            )
-            .await?
-            {
-                Some(done) => see_other(format!("/actions/{done}?resubmitted=1")),
-                None => Err(WebError::Internal),
-            }
         }
         Err(e) => Err(e.into()),
     }

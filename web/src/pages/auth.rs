@@ -210,11 +210,7 @@ async fn render_setup(
         return Err(WebError::NotFound);
     };
     let (csrf, cookie) = pre_session_token(state, req);
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = faults.status();
     let page = SetupPage {
         chrome: Chrome::anonymous("Налаштування входу"),
         csrf,

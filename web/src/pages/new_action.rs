@@ -11,7 +11,6 @@ use crate::session::{signed, Signed};
 use crate::uk;
 use crate::widgets::{Field, Kind, Section};
 use crate::WebState;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use dms_db::register::Settlement;
@@ -178,11 +177,7 @@ async fn render_form(
     faults: Faults,
 ) -> PageResult {
     let settlements = dms_service::register::settlements(&state.services, &signed.actor).await?;
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = faults.status();
     let heading = uk::action_type(action_type);
     html_status(
         status,
@@ -274,6 +269,31 @@ fn hidden(f: &ActionForm) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Where a submitted form lands: the stored action's page, for a retry of the same form too; the
+/// same form token sent again with other values shows what was stored under it. Refusals are the
+/// caller's to show on its form.
+pub(crate) async fn landing(
+    state: &WebState,
+    signed: &Signed,
+    outcome: Result<Submitted, ServiceError>,
+    form_token: &str,
+) -> Result<PageResult, ServiceError> {
+    let stored = match outcome {
+        Ok(Submitted::Created { stored, .. } | Submitted::Replayed(stored)) => {
+            return Ok(see_other(format!("/actions/{}?submitted=1", stored.id)));
+        }
+        Err(ServiceError::IdempotencyKeyReused) => {
+            dms_service::register::by_external_id(&state.services, &signed.actor, form_token)
+                .await?
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(match stored {
+        Some(id) => see_other(format!("/actions/{id}?resubmitted=1")),
+        None => Err(WebError::Internal),
+    })
+}
+
 /// A refusal of the service as faults on the form; anything else is the service's problem.
 fn refusal_faults(e: ServiceError) -> Result<Faults, WebError> {
     match e {
@@ -313,27 +333,16 @@ pub async fn post(
     let services = &state.services;
     let bytes = f.bytes(action_type);
     match f.step.as_str() {
-        "submit" => match actions::submit(services, &signed.actor, &bytes).await {
-            Ok(Submitted::Created { stored, .. }) => {
-                see_other(format!("/actions/{}?submitted=1", stored.id))
-            }
-            Ok(Submitted::Replayed(stored)) => {
-                see_other(format!("/actions/{}?submitted=1", stored.id))
-            }
-            Err(ServiceError::IdempotencyKeyReused) => {
-                // This form was submitted before with other values: show what was stored.
-                match dms_service::register::by_external_id(services, &signed.actor, &f.form_token)
-                    .await?
-                {
-                    Some(id) => see_other(format!("/actions/{id}?resubmitted=1")),
-                    None => Err(WebError::Internal),
+        "submit" => {
+            let outcome = actions::submit(services, &signed.actor, &bytes).await;
+            match landing(&state, &signed, outcome, &f.form_token).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let faults = refusal_faults(e)?;
+                    render_form(&state, &signed, action_type, &f, faults).await
                 }
             }
-            Err(e) => {
-                let faults = refusal_faults(e)?;
-                render_form(&state, &signed, action_type, &f, faults).await
-            }
-        },
+        }
         "review" => match actions::check(services, &signed.actor, &bytes).await {
             Ok(_) => {
                 let settlements =

@@ -11,7 +11,6 @@ use crate::uk;
 use crate::views::{address_line, full_name, text, RequestLine};
 use crate::widgets::{Field, Kind, Section};
 use crate::WebState;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use dms_service::verification_requests::{self as requests, Paging, RequestFilter};
@@ -169,11 +168,7 @@ async fn render(
         rows.retain(|(_, v)| !v.is_empty());
         rows
     });
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = faults.status();
     html_status(
         status,
         &RequestPage {
