@@ -11,9 +11,11 @@ pub use dms_config::ConfigError;
 
 mod flags;
 mod tls;
+mod bulk;
 mod web;
 pub use flags::ServeFlags;
 pub use tls::{is_loopback, TlsSettings};
+pub use bulk::BulkSettings;
 pub use web::WebSettings;
 
 /// Everything `dms-api` is configured with.
@@ -39,6 +41,8 @@ pub struct Settings {
     pub web_listen: Option<String>,
     /// The web interface's own settings (`[web]`).
     pub web: WebSettings,
+    /// Bulk loads (`[bulk]`).
+    pub bulk: BulkSettings,
     /// Bearer token for the operations listener's metrics (`api.metrics_token`,
     /// `DMS_METRICS_TOKEN`; secret).
     pub metrics_token: Option<String>,
@@ -94,6 +98,7 @@ impl std::fmt::Debug for Settings {
             .field("ops_listen", &self.ops_listen)
             .field("web_listen", &self.web_listen)
             .field("web", &self.web)
+            .field("bulk", &self.bulk)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<hidden>"),
@@ -155,6 +160,7 @@ impl Settings {
             ops_listen: l.get("api.ops_listen"),
             web_listen: l.get("api.web_listen"),
             web: WebSettings::read(l),
+            bulk: BulkSettings::read(l),
             metrics_token: l.get("api.metrics_token"),
             keys_dir: l.get("keys_dir").unwrap_or_default(),
             signing_kid: l.get("signing_kid"),
@@ -214,6 +220,10 @@ impl Settings {
             ("web.session_max_hours", self.web.session_max_hours),
             ("web.max_failures", self.web.max_failures),
             ("web.lock_minutes", self.web.lock_minutes),
+            ("bulk.max_bytes", self.bulk.max_bytes),
+            ("bulk.max_lines", self.bulk.max_lines),
+            ("bulk.batch_lines", self.bulk.batch_lines),
+            ("bulk.poll_secs", self.bulk.poll_secs),
         ] {
             if value == 0 {
                 l.invalid(path, "must be at least 1");

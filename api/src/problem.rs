@@ -30,8 +30,20 @@ pub enum ApiError {
     MalformedQuery,
     #[error("the request body did not arrive in time")]
     RequestTimeout,
-    #[error("the request body must be application/json")]
-    UnsupportedMediaType,
+    /// Carries the media type the endpoint takes.
+    #[error("the request body's media type is not the one this endpoint takes")]
+    UnsupportedMediaType(&'static str),
+    /// A request header with a value the endpoint cannot take (carries the header's name).
+    #[error("a request header has a value this endpoint cannot take")]
+    InvalidHeader(&'static str),
+    /// A bulk load over the configured size or line count (carries which).
+    #[error("the upload exceeds the size a bulk load may have")]
+    UploadTooLarge(String),
+    #[error("the upload holds no lines")]
+    EmptyUpload,
+    /// The upload broke off or its gzip could not be undone.
+    #[error("the upload could not be read")]
+    MalformedUpload(String),
     #[error("the request body exceeds {0} bytes")]
     PayloadTooLarge(usize),
     #[error("the document does not conform to the schema")]
@@ -66,7 +78,7 @@ pub enum ApiError {
     Internal,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// URI reference naming the problem type.
     #[serde(rename = "type")]
@@ -88,7 +100,11 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::MalformedQuery => "malformed_query",
             ApiError::RequestTimeout => "request_timeout",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::InvalidHeader(_) => "invalid_header",
+            ApiError::UploadTooLarge(_) => "upload_too_large",
+            ApiError::EmptyUpload => "empty_upload",
+            ApiError::MalformedUpload(_) => "malformed_upload",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::SchemaViolation(_) => "schema_violation",
             ApiError::ValidationFailed(_) => "validation_failed",
@@ -115,7 +131,11 @@ impl ApiError {
                 "рядок запиту не вдалося прочитати: значення хибного типу або повторений параметр"
             }
             ApiError::RequestTimeout => "тіло запиту не надійшло вчасно",
-            ApiError::UnsupportedMediaType => "тіло запиту має бути application/json",
+            ApiError::UnsupportedMediaType(_) => "тип тіла запиту не той, що приймає цей ресурс",
+            ApiError::InvalidHeader(_) => "заголовок запиту має значення, якого цей ресурс не приймає",
+            ApiError::UploadTooLarge(_) => "завантаження перевищує дозволений розмір",
+            ApiError::EmptyUpload => "завантаження не містить жодного рядка",
+            ApiError::MalformedUpload(_) => "завантаження не вдалося прочитати",
             ApiError::PayloadTooLarge(_) => "тіло запиту перевищує 256 КіБ",
             ApiError::SchemaViolation(_) => "документ не відповідає схемі",
             ApiError::ValidationFailed(_) => {
@@ -156,6 +176,13 @@ impl ApiError {
                 vec![],
             ),
             ApiError::MalformedJson(d) => (Some(d.clone()), vec![]),
+            ApiError::UnsupportedMediaType(t) if uk => (Some(format!("Надсилайте Content-Type: {t}.")), vec![]),
+            ApiError::UnsupportedMediaType(t) => (Some(format!("Send Content-Type: {t}.")), vec![]),
+            ApiError::InvalidHeader(h) if uk => (Some(format!("Заголовок {h} має хибне значення.")), vec![]),
+            ApiError::InvalidHeader(h) => (Some(format!("The {h} header has a value this endpoint cannot take.")), vec![]),
+            ApiError::UploadTooLarge(what) if uk => (Some(format!("Найбільше дозволено: {what}. Нічого не збережено; розділіть файл.")), vec![]),
+            ApiError::UploadTooLarge(what) => (Some(format!("At most {what}. Nothing was stored; split the file.")), vec![]),
+            ApiError::MalformedUpload(why) => (Some(why.clone()), vec![]),
             ApiError::SchemaViolation(e) | ApiError::ValidationFailed(e) if uk => (
                 None,
                 e.iter()
@@ -213,7 +240,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MalformedJson(_) | ApiError::MalformedQuery => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::InvalidHeader(_) | ApiError::MalformedUpload(_) => StatusCode::BAD_REQUEST,
+            ApiError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::EmptyUpload => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SchemaViolation(_)
@@ -273,6 +303,7 @@ impl From<dms_service::ServiceError> for ApiError {
             S::SchemaViolation(f) => ApiError::SchemaViolation(f),
             S::ValidationFailed(f) => ApiError::ValidationFailed(f),
             S::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            S::TooLarge(n) => ApiError::PayloadTooLarge(n),
             S::Forbidden => ApiError::Forbidden,
             S::TerritoryRestricted(basis) => ApiError::TerritoryRestricted(basis),
             S::AlreadyAnswered => ApiError::AlreadyAnswered,

@@ -215,6 +215,7 @@ struct States {
     openapi: Vec<u8>,
     limits: std::sync::Arc<crate::limits::Limits>,
     published: std::sync::Arc<crate::published::PublishedKeys>,
+    bulk_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl States {
@@ -231,6 +232,8 @@ impl States {
             published: self.published.clone(),
             web_base: settings.web.base_url(settings.web_listen.as_deref()),
             sandbox: settings.sandbox,
+            bulk_limits: settings.bulk.limits(),
+            bulk_wake: self.bulk_wake.clone(),
         }))
     }
 }
@@ -252,6 +255,27 @@ fn spawn_housekeeping(state: Data<AppState>) {
     });
 }
 
+/// The bulk-load worker: applies open loads, then waits for a new one (or the poll interval).
+/// A failed batch is rolled back whole and tried again on the next round.
+fn spawn_bulk_worker(
+    services: dms_service::Services,
+    settings: &Settings,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) {
+    let batch = settings.bulk.batch();
+    let poll = std::time::Duration::from_secs(settings.bulk.poll_secs.max(1));
+    tokio::spawn(async move {
+        loop {
+            match dms_service::bulk::apply::work(&services, batch, None).await {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(e) => tracing::warn!(error.message = %e, "bulk loads not applied yet; will retry"),
+            }
+            let _ = tokio::time::timeout(poll, wake.notified()).await;
+        }
+    });
+}
+
 /// Prepare state and bind every configured listener. Nothing is served until the returned
 /// servers are awaited (or spawned).
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
@@ -268,7 +292,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         settings.keys_dir.clone(),
         keys.clone(),
     ));
-    let services = dms_service::Services::new(pool, keys)?;
+    let services =
+        dms_service::Services::new(pool, keys)?.with_database_url(&settings.database_url);
     if let Err(e) = services.codifier().await {
         tracing::warn!(error.message = %e, "codifier not loaded yet; will retry on first use");
     }
@@ -278,6 +303,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         openapi: crate::openapi::document_text().into_bytes(),
         limits: std::sync::Arc::new(crate::limits::Limits::from_settings(settings)),
         published,
+        bulk_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
     };
     let state = Data::new(AppState {
         services: shared.services.on_pool(shared.services.pool.clone()),
@@ -289,8 +315,17 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         published: shared.published.clone(),
         web_base: settings.web.base_url(settings.web_listen.as_deref()),
         sandbox: settings.sandbox,
+        bulk_limits: settings.bulk.limits(),
+        bulk_wake: shared.bulk_wake.clone(),
     });
     spawn_housekeeping(state.clone());
+    if settings.bulk.worker {
+        spawn_bulk_worker(
+            shared.services.on_pool(shared.services.pool.clone()),
+            settings,
+            shared.bulk_wake.clone(),
+        );
+    }
     let mut servers = Vec::new();
     let (server, addr) = bind(
         state,

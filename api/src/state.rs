@@ -21,6 +21,10 @@ pub struct AppState {
     pub web_base: String,
     /// Sandbox switches honoured (`api.sandbox`).
     pub sandbox: bool,
+    /// How large a bulk load may be (`[bulk]`).
+    pub bulk_limits: dms_service::bulk::Limits,
+    /// Wakes the bulk-load worker when a load arrives.
+    pub bulk_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {

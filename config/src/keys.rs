@@ -180,6 +180,36 @@ pub const KEYS: &[Key] = &[
         "Web interface for officials of registration bodies (the hosted community register); not started when unset",
     ),
     key(
+        "bulk.max_bytes",
+        "DMS_BULK_MAX_BYTES",
+        "4294967296",
+        "Largest bulk load accepted, in bytes after gzip is undone (POST /v1/bulk-loads)",
+    ),
+    key(
+        "bulk.max_lines",
+        "DMS_BULK_MAX_LINES",
+        "2000000",
+        "Most lines one bulk load may hold",
+    ),
+    key(
+        "bulk.batch_lines",
+        "DMS_BULK_BATCH_LINES",
+        "2000",
+        "Lines the bulk-load worker applies per transaction",
+    ),
+    key(
+        "bulk.worker",
+        "DMS_BULK_WORKER",
+        "true",
+        "Apply bulk loads in this process (false: another instance of dms-api serve applies them)",
+    ),
+    key(
+        "bulk.poll_secs",
+        "DMS_BULK_POLL_SECS",
+        "2",
+        "Seconds between the bulk-load worker's looks for work when idle",
+    ),
+    key(
         "web.static_dir",
         "DMS_WEB_STATIC_DIR",
         "\"web/static\"",

@@ -202,6 +202,7 @@ pub fn records_page(
            'action_date', a.action_date, \
            'received_at', to_char(a.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
            'late', a.late, \
+           'historical', a.historical, \
            'ground', a.body->'action'->'ground', \
            'person', a.body->'person', \
            'address', a.body->'address', \

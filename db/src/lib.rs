@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod bulk;
 pub mod bodies;
 pub mod calendar;
 pub mod codifier;

@@ -114,6 +114,8 @@ diesel::table! {
         transport_query_id -> Nullable<Text>,
         transport_user_id -> Nullable<Text>,
         request_id -> Text,
+        historical -> Bool,
+        bulk_load_id -> Nullable<Uuid>,
     }
 }
 
@@ -151,6 +153,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bulk_loads (id) {
+        id -> Uuid,
+        registration_body_id -> Uuid,
+        load_key -> Nullable<Text>,
+        file_sha256 -> Bytea,
+        file_bytes -> BigInt,
+        state -> Text,
+        lines_received -> Integer,
+        lines_stored -> Integer,
+        lines_replayed -> Integer,
+        lines_refused -> Integer,
+        cursor_date -> Date,
+        cursor_line -> Integer,
+        received_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        channel -> Text,
+        transport_client -> Nullable<Text>,
+        transport_query_id -> Nullable<Text>,
+        transport_user_id -> Nullable<Text>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    bulk_load_lines (load_id, line_no) {
+        load_id -> Uuid,
+        line_no -> Integer,
+        sort_date -> Date,
+        external_id -> Nullable<Text>,
+        defect -> Nullable<Text>,
+        raw -> Text,
+    }
+}
+
 diesel::joinable!(credentials -> registration_bodies (registration_body_id));
 diesel::joinable!(confirmations -> registration_actions (action_id));
 diesel::joinable!(registration_actions -> persons (person_id));
@@ -165,5 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     feed_items,
     territory_restrictions,
     residence_changes,
-    notifications
+    notifications,
+    bulk_loads,
+    bulk_load_lines
 );

@@ -22,7 +22,7 @@ pub enum Submitted {
     Replayed(Stored),
 }
 
-fn now_micros() -> DateTime<Utc> {
+pub(crate) fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
@@ -67,31 +67,37 @@ fn cancel_error(p: CancelProblem, target: &CancelTarget) -> FieldError {
     FieldError::new(pointer, code, message)
 }
 
-/// Submit a registration action (the exact bytes the registration body sent). One transaction
-/// stores the action, its person, feed item, audit row and signed confirmation; a retry under
-/// the same `external_id` gets the stored receipt.
-pub async fn submit(
-    services: &Services,
-    actor: &Actor,
+/// Everything a submission is checked against, and who submits it.
+pub(crate) struct Intake<'a> {
+    pub contract: &'a dms_schemas::Contract,
+    pub codifier: &'a dms_db::codifier::Codifier,
+    pub body: &'a dms_db::bodies::RegistrationBody,
+    pub transport: &'a actions::Transport,
+    pub request_id: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// The bulk load a line comes from: the action is historical (never late).
+    pub bulk_load: Option<Uuid>,
+}
+
+/// The checks of a submission, and the action they make of it (the cancellation's target, when
+/// it is one, for naming a refused target).
+pub(crate) fn prepare(
+    intake: &Intake<'_>,
     bytes: &[u8],
-) -> Result<Submitted, ServiceError> {
-    let Some((body, transport)) = actor.acting_body() else {
-        return Err(ServiceError::Forbidden);
-    };
-    let received_at = now_micros();
-    let today = kyiv_date(received_at);
-    let (document, action) = crate::intake::check_document(&services.contract, bytes, today)?;
+) -> Result<(NewAction, Option<CancelTarget>), ServiceError> {
+    let today = kyiv_date(intake.received_at);
+    let (document, action) = crate::intake::check_document(intake.contract, bytes, today)?;
     let (person, katottg, cancels, target, territory_path) = match &action.subject {
         Subject::Person { person, katottg } => {
-            let codifier = services.codifier().await?;
-            codifier
-                .check_address(katottg, &body.hromada_katottg)
+            intake
+                .codifier
+                .check_address(katottg, &intake.body.hromada_katottg)
                 .map_err(|p| ServiceError::ValidationFailed(vec![address_error(p)]))?;
             let key = (
                 person.person_key(),
                 person.unzr.as_ref().map(|u| u.as_str().to_owned()),
             );
-            let path = codifier.ancestors(katottg.as_str());
+            let path = intake.codifier.ancestors(katottg.as_str());
             (
                 Some(key),
                 Some(katottg.as_str().to_owned()),
@@ -108,13 +114,9 @@ pub async fn submit(
             (None, None, Some(r), Some(t.clone()), Vec::new())
         }
     };
-    let signer = services
-        .keys
-        .signer()
-        .ok_or(ServiceError::Unavailable("no signing key is configured"))?;
     let new = NewAction {
         id: Uuid::now_v7(),
-        registration_body_id: body.id,
+        registration_body_id: intake.body.id,
         external_id: action.external_id.clone(),
         action_type: action.action_type,
         action_date: action.action_date,
@@ -125,12 +127,45 @@ pub async fn submit(
         body: document,
         body_sha256: Sha256::digest(bytes).into(),
         schema_version: dms_schemas::REGISTRATION_ACTION_V1_NAME.to_owned(),
-        received_at,
+        received_at: intake.received_at,
         number_year: chrono::Datelike::year(&today),
-        late: today > action.action_date,
-        transport: transport.clone(),
-        request_id: actor.request_id.clone().unwrap_or_default(),
+        late: intake.bulk_load.is_none() && today > action.action_date,
+        bulk_load: intake.bulk_load,
+        transport: intake.transport.clone(),
+        request_id: intake.request_id.to_owned(),
     };
+    Ok((new, target))
+}
+
+/// Submit a registration action (the exact bytes the registration body sent). One transaction
+/// stores the action, its person, feed item, audit row and signed confirmation; a retry under
+/// the same `external_id` gets the stored receipt.
+pub async fn submit(
+    services: &Services,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<Submitted, ServiceError> {
+    let Some((body, transport)) = actor.acting_body() else {
+        return Err(ServiceError::Forbidden);
+    };
+    let codifier = services.codifier().await?;
+    let request_id = actor.request_id.clone().unwrap_or_default();
+    let (new, target) = prepare(
+        &Intake {
+            contract: &services.contract,
+            codifier: &codifier,
+            body,
+            transport,
+            request_id: &request_id,
+            received_at: now_micros(),
+            bulk_load: None,
+        },
+        bytes,
+    )?;
+    let signer = services
+        .keys
+        .signer()
+        .ok_or(ServiceError::Unavailable("no signing key is configured"))?;
     let edrpou = body.edrpou.clone();
     let sign = move |a: &actions::Assigned<'_>| {
         let claims = receipt::claims(a, &edrpou, now_micros());
@@ -143,7 +178,7 @@ pub async fn submit(
             tracing::info!(action.id = %stored.id, action.type = %new.action_type, action.late = stored.late, "registration action confirmed");
             Ok(Submitted::Created {
                 stored,
-                action_type: action.action_type.as_str(),
+                action_type: new.action_type.as_str(),
             })
         }
         Recorded::Replayed(stored) => {

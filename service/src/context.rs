@@ -19,6 +19,9 @@ pub struct Services {
     pub keys: KeyRing,
     /// Refusals of callers, counted so that their audit rows stay bounded.
     pub refusals: Arc<crate::refusals::Refusals>,
+    /// The database URL for the batch paths that need a synchronous connection (COPY): bulk
+    /// loads. Without it they answer `Unavailable`.
+    pub database_url: Option<Arc<str>>,
     codifier: Arc<RwLock<Option<Arc<Codifier>>>>,
 }
 
@@ -39,7 +42,27 @@ impl Services {
             answer_contract: Arc::new(Contract::verification_answer_v1()?),
             keys,
             refusals: Arc::new(crate::refusals::Refusals::default()),
+            database_url: None,
             codifier: Arc::new(RwLock::new(None)),
+        })
+    }
+
+    /// The same context with the database URL the batch paths connect with.
+    pub fn with_database_url(mut self, url: &str) -> Services {
+        self.database_url = Some(Arc::from(url));
+        self
+    }
+
+    /// A synchronous connection for a batch path (run it on a blocking thread).
+    pub fn sync_conn(&self) -> Result<diesel::PgConnection, ServiceError> {
+        use diesel::Connection;
+        let url = self
+            .database_url
+            .as_deref()
+            .ok_or(ServiceError::Unavailable("no database URL for batch work"))?;
+        diesel::PgConnection::establish(url).map_err(|e| {
+            tracing::warn!(error.kind = "database_unavailable", error.message = %e, "batch connection failed");
+            ServiceError::Unavailable("the database is unavailable")
         })
     }
 
@@ -53,6 +76,7 @@ impl Services {
             answer_contract: self.answer_contract.clone(),
             keys: self.keys.clone(),
             refusals: self.refusals.clone(),
+            database_url: self.database_url.clone(),
             codifier: self.codifier.clone(),
         }
     }

@@ -13,6 +13,9 @@ pub enum ServiceError {
     ValidationFailed(Vec<FieldError>),
     #[error("this external_id was already used for a different document")]
     IdempotencyKeyReused,
+    /// A document (a bulk load's line) over the size one request may have.
+    #[error("the document exceeds {0} bytes")]
+    TooLarge(usize),
     #[error("this actor may not do this")]
     Forbidden,
     #[error("registration actions are banned in this territory on this date")]

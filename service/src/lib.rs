@@ -13,6 +13,7 @@ pub mod actor;
 pub mod audit_log;
 pub mod auth;
 pub mod bodies;
+pub mod bulk;
 pub mod calendar;
 pub mod codifier;
 pub mod context;

@@ -47,6 +47,11 @@ pub fn claims(
         "request_id": n.request_id,
         "transport": transport,
     });
+    if let Some(load) = n.bulk_load {
+        // Historical: loaded from the register's existing data, never late.
+        claims["historical"] = json!(true);
+        claims["bulk_load_id"] = json!(load);
+    }
     if let Some(id) = a.cancels_action_id {
         claims["cancels_action_id"] = json!(id);
     }

@@ -70,7 +70,7 @@ async fn read(req: &HttpRequest, mut payload: Payload) -> Result<Vec<u8>, ApiErr
 
 async fn receive(req: HttpRequest, payload: Payload) -> Result<Vec<u8>, ApiError> {
     if !is_json(&req) {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let timeout = super::state(&req)?.body_timeout;
     tokio::time::timeout(timeout, read(&req, payload))

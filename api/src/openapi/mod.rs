@@ -38,6 +38,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::notifications::Doc::openapi(),
         community::reconciliation::Doc::openapi(),
         community::codifier::Doc::openapi(),
+        community::bulk_loads::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
         admin::officials::Doc::openapi(),

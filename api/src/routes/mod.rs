@@ -17,6 +17,7 @@ pub fn community(cfg: &mut web::ServiceConfig) {
     community::notifications::configure(cfg);
     community::reconciliation::configure(cfg);
     community::codifier::configure(cfg);
+    community::bulk_loads::configure(cfg);
     ops::jwks::configure(cfg);
     common(cfg);
 }

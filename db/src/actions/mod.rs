@@ -63,6 +63,8 @@ pub struct NewAction {
     /// The year the DMS number is counted in (Kyiv year of receipt).
     pub number_year: i32,
     pub late: bool,
+    /// The bulk load the action came in: it is historical.
+    pub bulk_load: Option<Uuid>,
     pub transport: Transport,
     pub request_id: String,
 }

@@ -1,5 +1,6 @@
 //! The community side: what a registration body does over the direct or Трембіта channel.
 
+pub mod bulk_loads;
 pub mod codifier;
 pub mod notifications;
 pub mod reconciliation;
