@@ -9,13 +9,13 @@ use std::time::Duration;
 
 pub use dms_config::ConfigError;
 
+mod bulk;
 mod flags;
 mod tls;
-mod bulk;
 mod web;
+pub use bulk::BulkSettings;
 pub use flags::ServeFlags;
 pub use tls::{is_loopback, TlsSettings};
-pub use bulk::BulkSettings;
 pub use web::WebSettings;
 
 /// Everything `dms-api` is configured with.

@@ -132,7 +132,9 @@ impl ApiError {
             }
             ApiError::RequestTimeout => "тіло запиту не надійшло вчасно",
             ApiError::UnsupportedMediaType(_) => "тип тіла запиту не той, що приймає цей ресурс",
-            ApiError::InvalidHeader(_) => "заголовок запиту має значення, якого цей ресурс не приймає",
+            ApiError::InvalidHeader(_) => {
+                "заголовок запиту має значення, якого цей ресурс не приймає"
+            }
             ApiError::UploadTooLarge(_) => "завантаження перевищує дозволений розмір",
             ApiError::EmptyUpload => "завантаження не містить жодного рядка",
             ApiError::MalformedUpload(_) => "завантаження не вдалося прочитати",

@@ -269,7 +269,9 @@ fn spawn_bulk_worker(
             match dms_service::bulk::apply::work(&services, batch, None).await {
                 Ok(0) => {}
                 Ok(_) => continue,
-                Err(e) => tracing::warn!(error.message = %e, "bulk loads not applied yet; will retry"),
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "bulk loads not applied yet; will retry")
+                }
             }
             let _ = tokio::time::timeout(poll, wake.notified()).await;
         }

@@ -4,8 +4,8 @@
 
 pub mod actions;
 pub mod audit;
-pub mod bulk;
 pub mod bodies;
+pub mod bulk;
 pub mod calendar;
 pub mod codifier;
 pub mod enums;

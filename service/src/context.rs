@@ -53,17 +53,11 @@ impl Services {
         self
     }
 
-    /// A synchronous connection for a batch path (run it on a blocking thread).
-    pub fn sync_conn(&self) -> Result<diesel::PgConnection, ServiceError> {
-        use diesel::Connection;
-        let url = self
-            .database_url
-            .as_deref()
-            .ok_or(ServiceError::Unavailable("no database URL for batch work"))?;
-        diesel::PgConnection::establish(url).map_err(|e| {
-            tracing::warn!(error.kind = "database_unavailable", error.message = %e, "batch connection failed");
-            ServiceError::Unavailable("the database is unavailable")
-        })
+    /// The URL a batch path connects with (on its blocking thread: [`connect_sync`]).
+    pub fn sync_url(&self) -> Result<Arc<str>, ServiceError> {
+        self.database_url
+            .clone()
+            .ok_or(ServiceError::Unavailable("no database URL for batch work"))
     }
 
     /// The same context on another pool (each listener has its own, so that a flood on one
@@ -103,4 +97,14 @@ impl Services {
         }
         Ok(loaded)
     }
+}
+
+/// A synchronous connection for a batch path. It blocks: call it on a blocking thread, never on
+/// the async runtime.
+pub fn connect_sync(url: &str) -> Result<diesel::PgConnection, ServiceError> {
+    use diesel::Connection;
+    diesel::PgConnection::establish(url).map_err(|e| {
+        tracing::warn!(error.kind = "database_unavailable", error.message = %e, "batch connection failed");
+        ServiceError::Unavailable("the database is unavailable")
+    })
 }

@@ -35,6 +35,8 @@ pub struct AppOptions {
     pub mtls: bool,
     /// The sandbox's switches on (`api.sandbox`).
     pub sandbox: bool,
+    /// No bulk-load worker in the service: the test applies loads itself (`bulk.worker`).
+    pub no_bulk_worker: bool,
 }
 
 /// A private CA for one test app: the service's server certificate, the Трембіта security
@@ -190,6 +192,8 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         ..dms_api::Settings::new(service_url)
     };
     settings.tls.trembita = pki.listener(true);
+    settings.bulk.worker = !opts.no_bulk_worker;
+    settings.bulk.poll_secs = 1;
     if opts.mtls {
         settings.tls.channel = dms_api::extract::ChannelMode::Mtls;
         settings.tls.direct = pki.listener(false);

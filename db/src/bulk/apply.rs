@@ -2,7 +2,9 @@
 //! writes of one batch. The service runs them inside one transaction per batch.
 
 use super::{CopyRow, Load};
-use crate::schema::{bulk_loads as b, confirmations as c, feed_items as f, registration_actions as a};
+use crate::schema::{
+    bulk_loads as b, confirmations as c, feed_items as f, registration_actions as a,
+};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{
@@ -189,26 +191,26 @@ pub fn copy_actions(conn: &mut PgConnection, rows: &CopyRow) -> QueryResult<usiz
     diesel::copy_from(a::table)
         .from_raw_data(
             (
-                    a::id,
-                    a::registration_body_id,
-                    a::external_id,
-                    a::action_type,
-                    a::action_date,
-                    a::person_id,
-                    a::katottg,
-                    a::body,
-                    a::body_sha256,
-                    a::schema_version,
-                    a::received_at,
-                    a::dms_number,
-                    a::late,
-                    a::channel,
-                    a::transport_client,
-                    a::transport_query_id,
-                    a::transport_user_id,
-                    a::request_id,
-                    a::historical,
-                    a::bulk_load_id,
+                a::id,
+                a::registration_body_id,
+                a::external_id,
+                a::action_type,
+                a::action_date,
+                a::person_id,
+                a::katottg,
+                a::body,
+                a::body_sha256,
+                a::schema_version,
+                a::received_at,
+                a::dms_number,
+                a::late,
+                a::channel,
+                a::transport_client,
+                a::transport_query_id,
+                a::transport_user_id,
+                a::request_id,
+                a::historical,
+                a::bulk_load_id,
             ),
             |out: &mut dyn Write| write_all(out, rows),
         )
@@ -265,7 +267,10 @@ pub fn residence_changes(conn: &mut PgConnection, moves: &[Move]) -> QueryResult
     if moves.is_empty() {
         return Ok(0);
     }
-    let (a, p, pa, pb) = unzip4(moves);
+    let a: Vec<Uuid> = moves.iter().map(|m| m.0).collect();
+    let p: Vec<Uuid> = moves.iter().map(|m| m.1).collect();
+    let pa: Vec<Option<Uuid>> = moves.iter().map(|m| m.2).collect();
+    let pb: Vec<Option<Uuid>> = moves.iter().map(|m| m.3).collect();
     diesel::sql_query(
         "INSERT INTO residence_changes (action_id, person_id, previous_action_id, previous_body_id) \
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])",
@@ -275,17 +280,6 @@ pub fn residence_changes(conn: &mut PgConnection, moves: &[Move]) -> QueryResult
     .bind::<Array<Nullable<SqlUuid>>, _>(pa)
     .bind::<Array<Nullable<SqlUuid>>, _>(pb)
     .execute(conn)
-}
-
-fn unzip4(moves: &[Move]) -> (Vec<Uuid>, Vec<Uuid>, Vec<Option<Uuid>>, Vec<Option<Uuid>>) {
-    let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for m in moves {
-        out.0.push(m.0);
-        out.1.push(m.1);
-        out.2.push(m.2);
-        out.3.push(m.3);
-    }
-    out
 }
 
 /// Each person's residence after the batch: (person, action, body).

@@ -244,5 +244,8 @@ pub fn receive(
 
 /// Lines of a load, for tests and tools: how many it holds.
 pub fn line_count(conn: &mut PgConnection, load: Uuid) -> QueryResult<i64> {
-    l::table.filter(l::load_id.eq(load)).count().get_result(conn)
+    l::table
+        .filter(l::load_id.eq(load))
+        .count()
+        .get_result(conn)
 }

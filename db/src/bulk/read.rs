@@ -64,4 +64,3 @@ pub async fn results(
     .load(conn)
     .await?)
 }
-

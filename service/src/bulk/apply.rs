@@ -40,13 +40,20 @@ pub async fn work(
         keys: services.keys.clone(),
         batch_lines: batch_lines.max(1),
     };
-    let mut conn = services.sync_conn()?;
-    tokio::task::spawn_blocking(move || run(&mut conn, &ctx, max_batches))
-        .await
-        .map_err(|_| ServiceError::Internal)?
+    let url = services.sync_url()?;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = crate::context::connect_sync(&url)?;
+        run(&mut conn, &ctx, max_batches)
+    })
+    .await
+    .map_err(|_| ServiceError::Internal)?
 }
 
-fn run(conn: &mut PgConnection, ctx: &Ctx, max_batches: Option<usize>) -> Result<usize, ServiceError> {
+fn run(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    max_batches: Option<usize>,
+) -> Result<usize, ServiceError> {
     let mut batches = 0;
     for load in q::open_loads(conn)? {
         if !q::try_lock(conn, load.id)? {
@@ -84,7 +91,9 @@ fn run_load(
             let counts = apply_batch(conn, ctx, &body, &load, &lines)?;
             let to = lines
                 .last()
-                .map_or((load.cursor_date, load.cursor_line), |l| (l.sort_date, l.line_no));
+                .map_or((load.cursor_date, load.cursor_line), |l| {
+                    (l.sort_date, l.line_no)
+                });
             if q::advance(conn, &load, to, counts, done)? != 1 {
                 // Someone else moved the cursor: undo this batch.
                 return Err(diesel::result::Error::RollbackTransaction);
@@ -174,7 +183,11 @@ fn apply_batch(
             if earlier.body_sha256 == new.body_sha256 || earlier.body == new.body {
                 counts.replayed += 1;
             } else {
-                refuse(&mut refusals, line.line_no, &ServiceError::IdempotencyKeyReused);
+                refuse(
+                    &mut refusals,
+                    line.line_no,
+                    &ServiceError::IdempotencyKeyReused,
+                );
             }
             continue;
         }
@@ -203,7 +216,11 @@ fn apply_batch(
                 continue;
             }
             Some(false) => {
-                refuse(&mut refusals, r.line_no, &ServiceError::IdempotencyKeyReused);
+                refuse(
+                    &mut refusals,
+                    r.line_no,
+                    &ServiceError::IdempotencyKeyReused,
+                );
                 continue;
             }
             None => {}
@@ -277,13 +294,17 @@ fn store(
         .collect();
     let year = batch[0].new.number_year;
     let numbers = q::take_numbers(conn, year, i32::try_from(batch.len()).unwrap_or(i32::MAX))?;
-    let signer = ctx
-        .keys
-        .signer()
-        .ok_or_else(|| diesel::result::Error::QueryBuilderError("no signing key is configured".into()))?;
+    let signer = ctx.keys.signer().ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError("no signing key is configured".into())
+    })?;
     let mut residences: HashMap<Uuid, Residence> = persons
         .values()
-        .map(|p| (p.id, (p.residence_action_id, p.residence_body_id, p.residence_date)))
+        .map(|p| {
+            (
+                p.id,
+                (p.residence_action_id, p.residence_body_id, p.residence_date),
+            )
+        })
         .collect();
     let mut changed: HashSet<Uuid> = HashSet::new();
     let mut moves: Vec<q::Move> = Vec::new();
@@ -302,7 +323,10 @@ fn store(
         let state = residences.entry(person.id).or_insert((None, None, None));
         let kind = n.action_type.as_str();
         let newer = state.2.is_none_or(|d| d <= n.action_date);
-        if matches!(kind, "declaration_of_residence" | "registration_of_residence") {
+        if matches!(
+            kind,
+            "declaration_of_residence" | "registration_of_residence"
+        ) {
             if let (Some(other_action), Some(other_body)) = (state.0, state.1) {
                 if other_body != body.id {
                     conflicts.push((r.line_no, person.id, n.id, other_action, other_body));
@@ -355,7 +379,11 @@ fn store(
         receipts.text(&id).text(&kid).text(&jws).end();
         feed.text(&id)
             .display(person.id)
-            .text(if person.register_entry { "pending" } else { "held" })
+            .text(if person.register_entry {
+                "pending"
+            } else {
+                "held"
+            })
             .text(&received_at)
             .end();
     }

@@ -78,10 +78,11 @@ where
         request_id: actor.request_id.clone().unwrap_or_default(),
     };
     let audit = actor.audit("bulk_load.create", None, serde_json::json!({}));
-    let mut conn = services.sync_conn()?;
+    let url = services.sync_url()?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, String>>(16);
     let gzip = upload.gzip;
     let receiving = tokio::task::spawn_blocking(move || -> Result<Received, BulkError> {
+        let mut conn = crate::context::connect_sync(&url)?;
         if let Some(key) = &new.load_key {
             if let Some(load) = bulk::by_key(&mut conn, new.registration_body_id, key)
                 .map_err(ServiceError::from)?
@@ -130,7 +131,11 @@ pub async fn status(services: &Services, actor: &Actor, id: Uuid) -> Result<Load
         .ok_or(ServiceError::NotFound)?;
     dms_db::audit::record(
         &mut conn,
-        &actor.audit("bulk_load.read", Some(id.to_string()), serde_json::json!({})),
+        &actor.audit(
+            "bulk_load.read",
+            Some(id.to_string()),
+            serde_json::json!({}),
+        ),
     )
     .await?;
     Ok(load)
@@ -177,7 +182,10 @@ pub async fn results(
             let outcome = if !r.done {
                 LineOutcome::Pending
             } else if let Some(p) = r.problem {
-                serde_json::from_value(p).map_or(LineOutcome::Refused(Refusal::internal()), LineOutcome::Refused)
+                serde_json::from_value(p).map_or(
+                    LineOutcome::Refused(Refusal::internal()),
+                    LineOutcome::Refused,
+                )
             } else if let (Some(action_id), Some(dms_number), Some(receipt)) =
                 (r.action_id, r.dms_number, r.receipt)
             {
@@ -269,12 +277,17 @@ impl Refusal {
     /// Back to the error the doors render (in the reader's language).
     pub fn to_error(&self) -> ServiceError {
         match self.code.as_str() {
-            "malformed_json" => ServiceError::MalformedJson(self.detail.clone().unwrap_or_default()),
+            "malformed_json" => {
+                ServiceError::MalformedJson(self.detail.clone().unwrap_or_default())
+            }
             "schema_violation" => ServiceError::SchemaViolation(faults(&self.errors)),
             "validation_failed" => ServiceError::ValidationFailed(faults(&self.errors)),
             "idempotency_key_reused" => ServiceError::IdempotencyKeyReused,
             "payload_too_large" => ServiceError::TooLarge(
-                self.detail.as_deref().and_then(|d| d.parse().ok()).unwrap_or(0),
+                self.detail
+                    .as_deref()
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or(0),
             ),
             "territory_restricted" => {
                 ServiceError::TerritoryRestricted(self.detail.clone().unwrap_or_default())

@@ -254,7 +254,10 @@ mod tests {
         let nos: Vec<i32> = lines.iter().map(|l| l.line_no).collect();
         assert_eq!(nos, vec![1, 4, 5, 6]);
         assert_eq!(lines[0].external_id.as_deref(), Some("A-1"));
-        assert_eq!(lines[0].sort_date, NaiveDate::from_ymd_opt(2019, 2, 3).unwrap());
+        assert_eq!(
+            lines[0].sort_date,
+            NaiveDate::from_ymd_opt(2019, 2, 3).unwrap()
+        );
         assert!(!lines[0].raw.ends_with('\r'));
         assert_eq!(lines[1].defect, Some(Defect::NotUtf8));
         assert_eq!(lines[2].defect, Some(Defect::TooLong));

@@ -7,6 +7,7 @@ mod abuse;
 mod atomicity;
 mod audit_chain;
 mod audit_coverage;
+mod bulk;
 mod cancellation;
 mod channels;
 mod credentials;

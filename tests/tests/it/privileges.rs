@@ -16,6 +16,14 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("audit_log", "INSERT,SELECT", ""),
     ("audit_seal_runs", "INSERT,SELECT", ""),
     ("audit_seals", "INSERT,SELECT", ""),
+    ("bulk_load_conflicts", "INSERT,SELECT", ""),
+    ("bulk_load_lines", "INSERT,SELECT", ""),
+    ("bulk_load_refusals", "INSERT,SELECT", ""),
+    (
+        "bulk_loads",
+        "INSERT,SELECT",
+        "cursor_date,cursor_line,finished_at,lines_refused,lines_replayed,lines_stored,started_at,state",
+    ),
     (
         "calendar_overrides",
         "INSERT,SELECT",
@@ -71,6 +79,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 const SEQUENCES: &[&str] = &[
     "audit_log_id_seq",
     "audit_seal_runs_id_seq",
+    "bulk_load_conflicts_id_seq",
     "dms_number_*",
     "notifications_id_seq",
     "verification_answer_corrections_id_seq",

@@ -78,7 +78,9 @@ fn load_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
-    let key = v.to_str().map_err(|_| ApiError::InvalidHeader("Idempotency-Key"))?;
+    let key = v
+        .to_str()
+        .map_err(|_| ApiError::InvalidHeader("Idempotency-Key"))?;
     let ok = !key.is_empty()
         && key.len() <= 128
         && key.as_bytes()[0].is_ascii_alphanumeric()
@@ -99,7 +101,8 @@ fn is_ndjson(req: &HttpRequest) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|m| {
             let m = m.trim();
-            m.eq_ignore_ascii_case("application/x-ndjson") || m.eq_ignore_ascii_case("application/jsonl")
+            m.eq_ignore_ascii_case("application/x-ndjson")
+                || m.eq_ignore_ascii_case("application/jsonl")
         })
         .unwrap_or(false)
 }
@@ -246,11 +249,13 @@ pub async fn results(
     let after = q.after.unwrap_or(0).max(0);
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::SchemaViolation(vec![dms_schemas::FieldError::new(
-            "/limit",
-            dms_schemas::FieldCode::Range,
-            "must be between 1 and 10000",
-        )]));
+        return Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new(
+                "/limit",
+                dms_schemas::FieldCode::Range,
+                "must be between 1 and 10000",
+            ),
+        ]));
     }
     let (_, lines) = dms_service::bulk::results(&state.services, &actor, id, after, limit).await?;
     let mut body = Vec::new();
