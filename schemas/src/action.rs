@@ -87,6 +87,7 @@ struct Doc {
     person: Option<PersonDoc>,
     address: Option<AddressDoc>,
     cancels: Option<CancelsDoc>,
+    legal_representative: Option<RepresentativeDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +95,18 @@ struct ActionDoc {
     #[serde(rename = "type")]
     kind: ActionType,
     date: NaiveDate,
+    ground: Option<GroundDoc>,
+    basis: Option<BasisDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GroundDoc {
+    date_of_death: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BasisDoc {
+    date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,7 +115,14 @@ struct PersonDoc {
     rnokpp: Option<String>,
     sex: Option<String>,
     birth_date: NaiveDate,
+    citizenship: Option<CitizenshipDoc>,
     document: DocumentDoc,
+}
+
+#[derive(Debug, Deserialize)]
+struct CitizenshipDoc {
+    countries: Option<Vec<String>>,
+    stateless: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +131,14 @@ struct DocumentDoc {
     kind: DocumentType,
     number: String,
     issued_on: Option<NaiveDate>,
+    expires_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepresentativeDoc {
+    unzr: Option<String>,
+    rnokpp: Option<String>,
+    document: Option<DocumentDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,7 +250,12 @@ impl RegistrationAction {
                 target.map(Subject::Cancellation)
             }
             (_, Some(p), Some(a), None) => {
+                let birth_date = p.birth_date;
                 let person = check_person(p, doc.action.date, &mut errors);
+                check_action_dates(&doc.action, birth_date, &mut errors);
+                if let Some(r) = &doc.legal_representative {
+                    check_representative(r, doc.action.date, &mut errors);
+                }
                 let katottg = Katottg::parse(&a.katottg)
                     .map_err(|e| errors.push(id_error("/address/katottg", "КАТОТТГ", &e)))
                     .ok();
@@ -311,31 +344,14 @@ fn check_person(
         }
         None => None,
     };
-    let document = DocumentNumber::parse(p.document.kind, &p.document.number)
-        .map_err(|e| {
-            errors.push(id_error(
-                "/person/document/number",
-                "the document number",
-                &e,
-            ))
-        })
-        .ok();
-    if let Some(issued) = p.document.issued_on {
-        if issued < p.birth_date {
-            errors.push(FieldError::new(
-                "/person/document/issued_on",
-                FieldCode::BeforeBirth,
-                "is earlier than /person/birth_date",
-            ));
-        }
-        if issued > action_date {
-            errors.push(FieldError::new(
-                "/person/document/issued_on",
-                FieldCode::AfterActionDate,
-                "is later than the action date",
-            ));
-        }
-    }
+    check_citizenship(&p, errors);
+    let document = check_document(
+        "/person/document",
+        &p.document,
+        Some((p.birth_date, "/person/birth_date")),
+        action_date,
+        errors,
+    );
     match document {
         Some(document) if errors.len() == before => Some(PersonKeys {
             unzr,
@@ -344,6 +360,159 @@ fn check_person(
             document,
         }),
         _ => None,
+    }
+}
+
+/// An identity document's number and dates, at `at` (`/person/document`,
+/// `/legal_representative/document`): the number for its type; issued between the birth date
+/// (when known) and the action date; expiring not before its issue and not before the action date
+/// (a document that had expired on the day of the action could not have been used for it; a
+/// historical action is judged on its own day, not on today).
+fn check_document(
+    at: &str,
+    d: &DocumentDoc,
+    birth_date: Option<(NaiveDate, &str)>,
+    action_date: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<DocumentNumber> {
+    let document = DocumentNumber::parse(d.kind, &d.number)
+        .map_err(|e| errors.push(id_error(&format!("{at}/number"), "the document number", &e)))
+        .ok();
+    if let Some(issued) = d.issued_on {
+        if let Some((_, whose)) = birth_date.filter(|(b, _)| issued < *b) {
+            errors.push(FieldError::new(
+                format!("{at}/issued_on"),
+                FieldCode::BeforeBirth,
+                format!("is earlier than {whose}"),
+            ));
+        }
+        if issued > action_date {
+            errors.push(FieldError::new(
+                format!("{at}/issued_on"),
+                FieldCode::AfterActionDate,
+                "is later than the action date",
+            ));
+        }
+    }
+    if let Some(expires) = d.expires_on {
+        if d.issued_on.is_some_and(|issued| expires < issued) {
+            errors.push(FieldError::new(
+                format!("{at}/expires_on"),
+                FieldCode::BeforeIssue,
+                "is earlier than the document's issued_on",
+            ));
+        } else if expires < action_date {
+            errors.push(FieldError::new(
+                format!("{at}/expires_on"),
+                FieldCode::DocumentExpired,
+                "the document had expired before the action date",
+            ));
+        }
+    }
+    document
+}
+
+/// Citizenship against the kind of document: the documents of a citizen of Ukraine (passports)
+/// are held by citizens of Ukraine; residence permits and the certificates of refugees and of
+/// persons in need of additional protection are issued to foreigners and stateless persons only;
+/// a foreign passport is no stateless person's document.
+fn check_citizenship(p: &PersonDoc, errors: &mut Vec<FieldError>) {
+    let Some(c) = &p.citizenship else {
+        return;
+    };
+    let stateless = c.stateless == Some(true);
+    let ukrainian = c
+        .countries
+        .as_ref()
+        .is_some_and(|cs| cs.iter().any(|c| c == "UKR"));
+    let fits = match p.document.kind {
+        DocumentType::PassportBooklet
+        | DocumentType::IdCard
+        | DocumentType::PassportForTravelAbroad => ukrainian,
+        DocumentType::PermanentResidencePermit
+        | DocumentType::TemporaryResidencePermit
+        | DocumentType::RefugeeCertificate
+        | DocumentType::AdditionalProtectionCertificate => !ukrainian,
+        DocumentType::ForeignPassport => !stateless,
+        DocumentType::BirthCertificate => true,
+    };
+    if !fits {
+        errors.push(FieldError::new(
+            "/person/citizenship",
+            FieldCode::CitizenshipMismatch,
+            "does not fit the type of /person/document",
+        ));
+    }
+}
+
+/// Dates of the action's ground and basis against the action date and the birth date.
+fn check_action_dates(a: &ActionDoc, birth_date: NaiveDate, errors: &mut Vec<FieldError>) {
+    if let Some(death) = a.ground.as_ref().and_then(|g| g.date_of_death) {
+        if death > a.date {
+            errors.push(FieldError::new(
+                "/action/ground/date_of_death",
+                FieldCode::AfterActionDate,
+                "is later than the action date",
+            ));
+        }
+        if death < birth_date {
+            errors.push(FieldError::new(
+                "/action/ground/date_of_death",
+                FieldCode::BeforeBirth,
+                "is earlier than /person/birth_date",
+            ));
+        }
+    }
+    if a.basis.as_ref().and_then(|b| b.date).is_some_and(|d| d > a.date) {
+        errors.push(FieldError::new(
+            "/action/basis/date",
+            FieldCode::AfterActionDate,
+            "is later than the action date",
+        ));
+    }
+}
+
+/// The legal representative's identifiers and document. Whether a representative had to act
+/// (a child under 14, a person under guardianship) is not checked: history may lack them.
+fn check_representative(r: &RepresentativeDoc, action_date: NaiveDate, errors: &mut Vec<FieldError>) {
+    let unzr = match r.unzr.as_deref().map(Unzr::parse) {
+        Some(Ok(u)) => Some(u),
+        Some(Err(e)) => {
+            errors.push(id_error("/legal_representative/unzr", "УНЗР", &e));
+            None
+        }
+        None => None,
+    };
+    let rnokpp = match r.rnokpp.as_deref().map(Rnokpp::parse) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
+            errors.push(id_error("/legal_representative/rnokpp", "РНОКПП", &e));
+            None
+        }
+        None => None,
+    };
+    if let (Some(u), Some(r)) = (&unzr, &rnokpp) {
+        if u.birth_date() != r.birth_date() {
+            errors.push(FieldError::new(
+                "/legal_representative/rnokpp",
+                FieldCode::BirthDateMismatch,
+                "РНОКПП and УНЗР of the representative encode different birth dates",
+            ));
+        }
+    }
+    if let Some(d) = &r.document {
+        let birth_date = unzr
+            .as_ref()
+            .and_then(Unzr::birth_date)
+            .or_else(|| rnokpp.as_ref().and_then(Rnokpp::birth_date))
+            .map(|b| (b, "the birth date the representative's УНЗР or РНОКПП encodes"));
+        check_document(
+            "/legal_representative/document",
+            d,
+            birth_date,
+            action_date,
+            errors,
+        );
     }
 }
 

@@ -254,6 +254,8 @@ mod tests {
                 "/action/date",
                 "/address/katottg",
                 "/external_id",
+                // An ID card's number is nine digits: the schema says so (a pattern per type).
+                "/person/document/number",
                 "/person/extra",
                 "/person/surname"
             ]
