@@ -203,8 +203,11 @@ pub fn records_page(
            'received_at', to_char(a.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
            'late', a.late, \
            'ground', a.body->'action'->'ground', \
+           'basis', a.body->'action'->'basis', \
            'person', a.body->'person', \
            'address', a.body->'address', \
+           'previous_address', a.body->'previous_address', \
+           'legal_representative', a.body->'legal_representative', \
            'cancels', CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object( \
                'action_id', t.id, 'dms_number', t.dms_number, 'reason', a.body->'cancels'->'reason') END \
          ))::text AS line \

@@ -463,7 +463,11 @@ fn check_action_dates(a: &ActionDoc, birth_date: NaiveDate, errors: &mut Vec<Fie
             ));
         }
     }
-    if a.basis.as_ref().and_then(|b| b.date).is_some_and(|d| d > a.date) {
+    if a.basis
+        .as_ref()
+        .and_then(|b| b.date)
+        .is_some_and(|d| d > a.date)
+    {
         errors.push(FieldError::new(
             "/action/basis/date",
             FieldCode::AfterActionDate,
@@ -474,7 +478,11 @@ fn check_action_dates(a: &ActionDoc, birth_date: NaiveDate, errors: &mut Vec<Fie
 
 /// The legal representative's identifiers and document. Whether a representative had to act
 /// (a child under 14, a person under guardianship) is not checked: history may lack them.
-fn check_representative(r: &RepresentativeDoc, action_date: NaiveDate, errors: &mut Vec<FieldError>) {
+fn check_representative(
+    r: &RepresentativeDoc,
+    action_date: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) {
     let unzr = match r.unzr.as_deref().map(Unzr::parse) {
         Some(Ok(u)) => Some(u),
         Some(Err(e)) => {
@@ -505,7 +513,12 @@ fn check_representative(r: &RepresentativeDoc, action_date: NaiveDate, errors: &
             .as_ref()
             .and_then(Unzr::birth_date)
             .or_else(|| rnokpp.as_ref().and_then(Rnokpp::birth_date))
-            .map(|b| (b, "the birth date the representative's УНЗР or РНОКПП encodes"));
+            .map(|b| {
+                (
+                    b,
+                    "the birth date the representative's УНЗР or РНОКПП encodes",
+                )
+            });
         check_document(
             "/legal_representative/document",
             d,
@@ -658,7 +671,12 @@ mod tests {
             let path = entry.unwrap().path();
             let doc: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            assert!(check(&doc).is_ok(), "{}: {:?}", path.display(), check(&doc).err());
+            assert!(
+                check(&doc).is_ok(),
+                "{}: {:?}",
+                path.display(),
+                check(&doc).err()
+            );
         }
     }
 
@@ -713,7 +731,10 @@ mod tests {
     fn the_basis_is_not_dated_after_the_action() {
         let mut d = child();
         d["action"]["basis"]["date"] = "2026-11-21".into();
-        assert_eq!(codes(check(&d)), one("/action/basis/date", "after_action_date"));
+        assert_eq!(
+            codes(check(&d)),
+            one("/action/basis/date", "after_action_date")
+        );
         d["action"]["basis"]["date"] = "2026-11-20".into();
         assert!(check(&d).is_ok());
     }
@@ -759,11 +780,17 @@ mod tests {
         );
         assert_eq!(
             codes(with(&|r| r["document"]["expires_on"] = "2026-11-01".into())),
-            one("/legal_representative/document/expires_on", "document_expired")
+            one(
+                "/legal_representative/document/expires_on",
+                "document_expired"
+            )
         );
         assert_eq!(
             codes(with(&|r| r["document"]["issued_on"] = "2026-11-21".into())),
-            one("/legal_representative/document/issued_on", "after_action_date")
+            one(
+                "/legal_representative/document/issued_on",
+                "after_action_date"
+            )
         );
         assert_eq!(
             codes(with(&|r| {
@@ -804,7 +831,11 @@ mod tests {
             ("id_card", "004512876", &pol),
             ("passport_booklet", "НВ123456", &stateless),
             ("temporary_residence_permit", "900123456", &ukr),
-            ("refugee_certificate", "АБ123456", &json!({"countries": ["SYR", "UKR"]})),
+            (
+                "refugee_certificate",
+                "АБ123456",
+                &json!({"countries": ["SYR", "UKR"]}),
+            ),
             ("foreign_passport", "EA1234567", &stateless),
         ];
         for (kind, number, c) in misfits {

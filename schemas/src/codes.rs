@@ -162,9 +162,7 @@ impl FieldCode {
             }
             FieldCode::BeforeBirth => "дата раніша за дату народження",
             FieldCode::BeforeIssue => "строк дії документа спливає раніше, ніж його видано",
-            FieldCode::DocumentExpired => {
-                "строк дії документа сплив до дати реєстраційної дії"
-            }
+            FieldCode::DocumentExpired => "строк дії документа сплив до дати реєстраційної дії",
             FieldCode::CitizenshipMismatch => "громадянство не відповідає типу документа",
             FieldCode::KatottgUnknown => "такого коду немає в кодифікаторі КАТОТТГ",
             FieldCode::KatottgNotSettlement => {

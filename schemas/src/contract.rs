@@ -329,7 +329,10 @@ mod tests {
             assert_eq!(c.validate(&doc), [], "{}", path.display());
             seen += 1;
         }
-        assert!(seen >= 8, "one example per action type and one with the v1 additions");
+        assert!(
+            seen >= 8,
+            "one example per action type and one with the v1 additions"
+        );
     }
 
     fn example(name: &str) -> Value {
@@ -373,14 +376,20 @@ mod tests {
         let good: &[(&str, Value)] = &[
             ("/person/citizenship", json!({"stateless": true})),
             ("/person/citizenship", json!({"countries": ["UKR", "POL"]})),
-            ("/person/latin_name", json!({"surname": "Müller-Łącka", "given_name": "Anne Marie"})),
+            (
+                "/person/latin_name",
+                json!({"surname": "Müller-Łącka", "given_name": "Anne Marie"}),
+            ),
             ("/person/latin_name", json!({"surname": "O'Brien"})),
             (
                 "/person/place_of_birth",
                 json!({"country": "UKR", "region": "Хмельницька область",
                        "settlement": "Бахматівці", "katottg": "UA68040470020031437"}),
             ),
-            ("/person/place_of_birth", json!({"country": "JPN", "settlement": "東京"})),
+            (
+                "/person/place_of_birth",
+                json!({"country": "JPN", "settlement": "東京"}),
+            ),
             ("/person/document/issuer", json!("6801")),
             ("/address/room", json!("12а")),
             ("/address/street_type", json!("avenue")),
@@ -390,9 +399,15 @@ mod tests {
                 json!({"katottg": "UA46060250000025047", "street_type": "lane", "street": "Тиха",
                        "building": "3", "room": "7"}),
             ),
-            ("/previous_address", json!({"country": "UKR", "katottg": "UA46060250000025047"})),
+            (
+                "/previous_address",
+                json!({"country": "UKR", "katottg": "UA46060250000025047"}),
+            ),
             ("/action/basis", json!({"type": "dormitory_assignment"})),
-            ("/action/basis", json!({"type": "other", "document": "Рішення виконкому № 5"})),
+            (
+                "/action/basis",
+                json!({"type": "other", "document": "Рішення виконкому № 5"}),
+            ),
             (
                 "/legal_representative",
                 json!({"role": "guardian", "surname": "Гнатюк", "given_name": "Василь",
@@ -422,7 +437,11 @@ mod tests {
         let c = Contract::registration_action_v1().unwrap();
         let base = example("registration-of-residence-foreign-child");
         let cases: &[(&str, Value, &[(&str, &str)])] = &[
-            ("/person/citizenship", json!({}), &[("/person/citizenship", "min_properties")]),
+            (
+                "/person/citizenship",
+                json!({}),
+                &[("/person/citizenship", "min_properties")],
+            ),
             (
                 "/person/citizenship",
                 json!({"countries": ["POL"], "stateless": true}),
@@ -498,8 +517,16 @@ mod tests {
                 json!("вулиця"),
                 &[("/address/street_type", "enum")],
             ),
-            ("/address/street", Value::Null, &[("/address/street", "required")]),
-            ("/address/room", json!(""), &[("/address/room", "min_length")]),
+            (
+                "/address/street",
+                Value::Null,
+                &[("/address/street", "required")],
+            ),
+            (
+                "/address/room",
+                json!(""),
+                &[("/address/room", "min_length")],
+            ),
             (
                 "/previous_address/katottg",
                 json!("UA46060250000025047"),
@@ -585,7 +612,10 @@ mod tests {
             faults(&c, &dereg),
             [
                 ("/action/basis".to_owned(), "not_allowed".to_owned()),
-                ("/action/ground/date_of_death".to_owned(), "not_allowed".to_owned()),
+                (
+                    "/action/ground/date_of_death".to_owned(),
+                    "not_allowed".to_owned()
+                ),
                 ("/previous_address".to_owned(), "not_allowed".to_owned()),
             ]
         );
@@ -613,23 +643,53 @@ mod tests {
             (
                 "passport_booklet",
                 &["КВ123456", "ЇҐ000001", "НВ123456"],
-                &["HB123456", "ЫЭ123456", "НВ12345", "НВ1234567", "нв123456", "НВ 123456", "НВ12345٣"],
+                &[
+                    "HB123456",
+                    "ЫЭ123456",
+                    "НВ12345",
+                    "НВ1234567",
+                    "нв123456",
+                    "НВ 123456",
+                    "НВ12345٣",
+                ],
             ),
             (
                 "id_card",
                 &["004512876", "000000000"],
-                &["00451287", "0045128760", "00451287a", "00451287٣", " 004512876"],
+                &[
+                    "00451287",
+                    "0045128760",
+                    "00451287a",
+                    "00451287٣",
+                    " 004512876",
+                ],
             ),
             (
                 "birth_certificate",
                 &[
-                    "I-АБ 123456", "XIV-БВ 654321", "XXXIX-ЯЯ 000000", "ІХ-БК 123456", "XІ-БК 123456",
-                    "VIII-ЇЄ 123456", "IV-АА 123456", "XX-АА 123456",
+                    "I-АБ 123456",
+                    "XIV-БВ 654321",
+                    "XXXIX-ЯЯ 000000",
+                    "ІХ-БК 123456",
+                    "XІ-БК 123456",
+                    "VIII-ЇЄ 123456",
+                    "IV-АА 123456",
+                    "XX-АА 123456",
                 ],
                 &[
-                    "IIII-АБ 123456", "I-АБ123456", "I-AB 123456", "АБ 123456", "XL-АБ 123456",
-                    "IIX-АБ 123456", "VX-АБ 123456", "ІІІІ-БК 123456", "Б-БК 123456",
-                    "-АБ 123456", "I-АБ 12345", "XXXX-АБ 123456", "i-АБ 123456",
+                    "IIII-АБ 123456",
+                    "I-АБ123456",
+                    "I-AB 123456",
+                    "АБ 123456",
+                    "XL-АБ 123456",
+                    "IIX-АБ 123456",
+                    "VX-АБ 123456",
+                    "ІІІІ-БК 123456",
+                    "Б-БК 123456",
+                    "-АБ 123456",
+                    "I-АБ 12345",
+                    "XXXX-АБ 123456",
+                    "i-АБ 123456",
                 ],
             ),
             (
@@ -637,7 +697,11 @@ mod tests {
                 &["900123456"],
                 &["90012345a", "9001234567", "ПП900123"],
             ),
-            ("temporary_residence_permit", &["900123456"], &["90012345", "9001 23456"]),
+            (
+                "temporary_residence_permit",
+                &["900123456"],
+                &["90012345", "9001 23456"],
+            ),
             (
                 "passport_for_travel_abroad",
                 &["FA123456", "EK000001"],
@@ -646,12 +710,33 @@ mod tests {
             (
                 "foreign_passport",
                 &["EA1234567", "C01X00T47", "1", "ABCDEFGHIJ0123456789"],
-                &["ea1234567", "EA 1234567", "EA-1234567", "ABCDEFGHIJ01234567890", "ЕА1234567", "EA<<1234"],
+                &[
+                    "ea1234567",
+                    "EA 1234567",
+                    "EA-1234567",
+                    "ABCDEFGHIJ01234567890",
+                    "ЕА1234567",
+                    "EA<<1234",
+                ],
             ),
             (
                 "refugee_certificate",
-                &["123456", "123456789", "АБ123456", "ПБ0012345", "ABC123456", "ІЇЄ000001"],
-                &["12345", "1234567890", "АБВГ123456", "АБ 123456", "аб123456", "123456А"],
+                &[
+                    "123456",
+                    "123456789",
+                    "АБ123456",
+                    "ПБ0012345",
+                    "ABC123456",
+                    "ІЇЄ000001",
+                ],
+                &[
+                    "12345",
+                    "1234567890",
+                    "АБВГ123456",
+                    "АБ 123456",
+                    "аб123456",
+                    "123456А",
+                ],
             ),
             (
                 "additional_protection_certificate",
@@ -664,7 +749,11 @@ mod tests {
         assert_eq!(listed, all, "a sample row for every type");
         for (kind, good, bad) in samples {
             let typed = DocumentType::parse(kind).unwrap();
-            for (number, want) in good.iter().map(|n| (n, true)).chain(bad.iter().map(|n| (n, false))) {
+            for (number, want) in good
+                .iter()
+                .map(|n| (n, true))
+                .chain(bad.iter().map(|n| (n, false)))
+            {
                 let doc = json!({"external_id": "x", "action": {"type": "declaration_of_stay", "date": "2026-11-20"},
                     "person": {"surname": "Гнатюк", "given_name": "Василь", "birth_date": "1972-01-23",
                                "document": {"type": kind, "number": number}},
@@ -682,7 +771,10 @@ mod tests {
     fn the_schema_lists_the_document_types_of_the_code() {
         let schema: Value = serde_json::from_str(REGISTRATION_ACTION_V1).unwrap();
         let listed = &schema["$defs"]["document"]["properties"]["type"]["enum"];
-        let all: Vec<&str> = crate::DocumentType::ALL.iter().map(|t| t.as_str()).collect();
+        let all: Vec<&str> = crate::DocumentType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
         assert_eq!(listed, &json!(all));
         let patterns = schema["$defs"]["document"]["allOf"].as_array().unwrap();
         let with_pattern: Vec<&str> = patterns
@@ -699,7 +791,12 @@ mod tests {
         let action: Value = serde_json::from_str(REGISTRATION_ACTION_V1).unwrap();
         let record: Value = serde_json::from_str(DATASET_RECORD_V1).unwrap();
         assert_eq!(action["$defs"], record["$defs"]);
-        for member in ["person", "address", "previous_address", "legal_representative"] {
+        for member in [
+            "person",
+            "address",
+            "previous_address",
+            "legal_representative",
+        ] {
             assert_eq!(
                 action["properties"][member], record["properties"][member],
                 "{member}"
@@ -707,8 +804,7 @@ mod tests {
         }
         for member in ["ground", "basis"] {
             assert_eq!(
-                action["properties"]["action"]["properties"][member],
-                record["properties"][member],
+                action["properties"]["action"]["properties"][member], record["properties"][member],
                 "{member}"
             );
         }
