@@ -436,7 +436,8 @@ mod tests {
     fn the_v1_additions_are_refused_when_malformed() {
         let c = Contract::registration_action_v1().unwrap();
         let base = example("registration-of-residence-foreign-child");
-        let cases: &[(&str, Value, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, Value, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             (
                 "/person/citizenship",
                 json!({}),
