@@ -204,8 +204,11 @@ pub fn records_page(
            'late', a.late, \
            'historical', a.historical, \
            'ground', a.body->'action'->'ground', \
+           'basis', a.body->'action'->'basis', \
            'person', a.body->'person', \
            'address', a.body->'address', \
+           'previous_address', a.body->'previous_address', \
+           'legal_representative', a.body->'legal_representative', \
            'cancels', CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object( \
                'action_id', t.id, 'dms_number', t.dms_number, 'reason', a.body->'cancels'->'reason') END \
          ))::text AS line \

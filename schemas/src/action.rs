@@ -87,6 +87,7 @@ struct Doc {
     person: Option<PersonDoc>,
     address: Option<AddressDoc>,
     cancels: Option<CancelsDoc>,
+    legal_representative: Option<RepresentativeDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +95,18 @@ struct ActionDoc {
     #[serde(rename = "type")]
     kind: ActionType,
     date: NaiveDate,
+    ground: Option<GroundDoc>,
+    basis: Option<BasisDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GroundDoc {
+    date_of_death: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BasisDoc {
+    date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,7 +115,14 @@ struct PersonDoc {
     rnokpp: Option<String>,
     sex: Option<String>,
     birth_date: NaiveDate,
+    citizenship: Option<CitizenshipDoc>,
     document: DocumentDoc,
+}
+
+#[derive(Debug, Deserialize)]
+struct CitizenshipDoc {
+    countries: Option<Vec<String>>,
+    stateless: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +131,14 @@ struct DocumentDoc {
     kind: DocumentType,
     number: String,
     issued_on: Option<NaiveDate>,
+    expires_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepresentativeDoc {
+    unzr: Option<String>,
+    rnokpp: Option<String>,
+    document: Option<DocumentDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,7 +250,12 @@ impl RegistrationAction {
                 target.map(Subject::Cancellation)
             }
             (_, Some(p), Some(a), None) => {
+                let birth_date = p.birth_date;
                 let person = check_person(p, doc.action.date, &mut errors);
+                check_action_dates(&doc.action, birth_date, &mut errors);
+                if let Some(r) = &doc.legal_representative {
+                    check_representative(r, doc.action.date, &mut errors);
+                }
                 let katottg = Katottg::parse(&a.katottg)
                     .map_err(|e| errors.push(id_error("/address/katottg", "КАТОТТГ", &e)))
                     .ok();
@@ -311,31 +344,14 @@ fn check_person(
         }
         None => None,
     };
-    let document = DocumentNumber::parse(p.document.kind, &p.document.number)
-        .map_err(|e| {
-            errors.push(id_error(
-                "/person/document/number",
-                "the document number",
-                &e,
-            ))
-        })
-        .ok();
-    if let Some(issued) = p.document.issued_on {
-        if issued < p.birth_date {
-            errors.push(FieldError::new(
-                "/person/document/issued_on",
-                FieldCode::BeforeBirth,
-                "is earlier than /person/birth_date",
-            ));
-        }
-        if issued > action_date {
-            errors.push(FieldError::new(
-                "/person/document/issued_on",
-                FieldCode::AfterActionDate,
-                "is later than the action date",
-            ));
-        }
-    }
+    check_citizenship(&p, errors);
+    let document = check_document(
+        "/person/document",
+        &p.document,
+        Some((p.birth_date, "/person/birth_date")),
+        action_date,
+        errors,
+    );
     match document {
         Some(document) if errors.len() == before => Some(PersonKeys {
             unzr,
@@ -344,6 +360,172 @@ fn check_person(
             document,
         }),
         _ => None,
+    }
+}
+
+/// An identity document's number and dates, at `at` (`/person/document`,
+/// `/legal_representative/document`): the number for its type; issued between the birth date
+/// (when known) and the action date; expiring not before its issue and not before the action date
+/// (a document that had expired on the day of the action could not have been used for it; a
+/// historical action is judged on its own day, not on today).
+fn check_document(
+    at: &str,
+    d: &DocumentDoc,
+    birth_date: Option<(NaiveDate, &str)>,
+    action_date: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<DocumentNumber> {
+    let document = DocumentNumber::parse(d.kind, &d.number)
+        .map_err(|e| errors.push(id_error(&format!("{at}/number"), "the document number", &e)))
+        .ok();
+    if let Some(issued) = d.issued_on {
+        if let Some((_, whose)) = birth_date.filter(|(b, _)| issued < *b) {
+            errors.push(FieldError::new(
+                format!("{at}/issued_on"),
+                FieldCode::BeforeBirth,
+                format!("is earlier than {whose}"),
+            ));
+        }
+        if issued > action_date {
+            errors.push(FieldError::new(
+                format!("{at}/issued_on"),
+                FieldCode::AfterActionDate,
+                "is later than the action date",
+            ));
+        }
+    }
+    if let Some(expires) = d.expires_on {
+        if d.issued_on.is_some_and(|issued| expires < issued) {
+            errors.push(FieldError::new(
+                format!("{at}/expires_on"),
+                FieldCode::BeforeIssue,
+                "is earlier than the document's issued_on",
+            ));
+        } else if expires < action_date {
+            errors.push(FieldError::new(
+                format!("{at}/expires_on"),
+                FieldCode::DocumentExpired,
+                "the document had expired before the action date",
+            ));
+        }
+    }
+    document
+}
+
+/// Citizenship against the kind of document: the documents of a citizen of Ukraine (passports)
+/// are held by citizens of Ukraine; residence permits and the certificates of refugees and of
+/// persons in need of additional protection are issued to foreigners and stateless persons only;
+/// a foreign passport is no stateless person's document.
+fn check_citizenship(p: &PersonDoc, errors: &mut Vec<FieldError>) {
+    let Some(c) = &p.citizenship else {
+        return;
+    };
+    let stateless = c.stateless == Some(true);
+    let ukrainian = c
+        .countries
+        .as_ref()
+        .is_some_and(|cs| cs.iter().any(|c| c == "UKR"));
+    let fits = match p.document.kind {
+        DocumentType::PassportBooklet
+        | DocumentType::IdCard
+        | DocumentType::PassportForTravelAbroad => ukrainian,
+        DocumentType::PermanentResidencePermit
+        | DocumentType::TemporaryResidencePermit
+        | DocumentType::RefugeeCertificate
+        | DocumentType::AdditionalProtectionCertificate => !ukrainian,
+        DocumentType::ForeignPassport => !stateless,
+        DocumentType::BirthCertificate => true,
+    };
+    if !fits {
+        errors.push(FieldError::new(
+            "/person/citizenship",
+            FieldCode::CitizenshipMismatch,
+            "does not fit the type of /person/document",
+        ));
+    }
+}
+
+/// Dates of the action's ground and basis against the action date and the birth date.
+fn check_action_dates(a: &ActionDoc, birth_date: NaiveDate, errors: &mut Vec<FieldError>) {
+    if let Some(death) = a.ground.as_ref().and_then(|g| g.date_of_death) {
+        if death > a.date {
+            errors.push(FieldError::new(
+                "/action/ground/date_of_death",
+                FieldCode::AfterActionDate,
+                "is later than the action date",
+            ));
+        }
+        if death < birth_date {
+            errors.push(FieldError::new(
+                "/action/ground/date_of_death",
+                FieldCode::BeforeBirth,
+                "is earlier than /person/birth_date",
+            ));
+        }
+    }
+    if a.basis
+        .as_ref()
+        .and_then(|b| b.date)
+        .is_some_and(|d| d > a.date)
+    {
+        errors.push(FieldError::new(
+            "/action/basis/date",
+            FieldCode::AfterActionDate,
+            "is later than the action date",
+        ));
+    }
+}
+
+/// The legal representative's identifiers and document. Whether a representative had to act
+/// (a child under 14, a person under guardianship) is not checked: history may lack them.
+fn check_representative(
+    r: &RepresentativeDoc,
+    action_date: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) {
+    let unzr = match r.unzr.as_deref().map(Unzr::parse) {
+        Some(Ok(u)) => Some(u),
+        Some(Err(e)) => {
+            errors.push(id_error("/legal_representative/unzr", "УНЗР", &e));
+            None
+        }
+        None => None,
+    };
+    let rnokpp = match r.rnokpp.as_deref().map(Rnokpp::parse) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
+            errors.push(id_error("/legal_representative/rnokpp", "РНОКПП", &e));
+            None
+        }
+        None => None,
+    };
+    if let (Some(u), Some(r)) = (&unzr, &rnokpp) {
+        if u.birth_date() != r.birth_date() {
+            errors.push(FieldError::new(
+                "/legal_representative/rnokpp",
+                FieldCode::BirthDateMismatch,
+                "РНОКПП and УНЗР of the representative encode different birth dates",
+            ));
+        }
+    }
+    if let Some(d) = &r.document {
+        let birth_date = unzr
+            .as_ref()
+            .and_then(Unzr::birth_date)
+            .or_else(|| rnokpp.as_ref().and_then(Rnokpp::birth_date))
+            .map(|b| {
+                (
+                    b,
+                    "the birth date the representative's УНЗР or РНОКПП encodes",
+                )
+            });
+        check_document(
+            "/legal_representative/document",
+            d,
+            birth_date,
+            action_date,
+            errors,
+        );
     }
 }
 
@@ -461,5 +643,207 @@ mod tests {
             a.subject,
             Subject::Cancellation(CancelTarget::DmsNumber("DMS-2026-0000001".into()))
         );
+    }
+
+    fn example(name: &str) -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(format!("{name}.json"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn child() -> serde_json::Value {
+        example("registration-of-residence-foreign-child")
+    }
+
+    fn check(d: &serde_json::Value) -> Result<RegistrationAction, Vec<FieldError>> {
+        RegistrationAction::from_valid_document(d, day("2026-11-22"))
+    }
+
+    fn one(pointer: &str, code: &str) -> Vec<(String, String)> {
+        vec![(pointer.to_owned(), code.to_owned())]
+    }
+
+    #[test]
+    fn every_example_passes_the_cross_checks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let doc: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            assert!(
+                check(&doc).is_ok(),
+                "{}: {:?}",
+                path.display(),
+                check(&doc).err()
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_expired_on_the_action_date_is_refused() {
+        let with = |issued: &str, expires: &str, action_date: &str| {
+            let mut d = child();
+            d["person"]["document"]["issued_on"] = issued.into();
+            d["person"]["document"]["expires_on"] = expires.into();
+            d["action"]["date"] = action_date.into();
+            d["action"].as_object_mut().unwrap().remove("basis");
+            check(&d)
+        };
+        assert!(
+            with("2026-10-15", "2026-11-20", "2026-11-20").is_ok(),
+            "valid through its last day"
+        );
+        assert_eq!(
+            codes(with("2026-10-15", "2026-11-19", "2026-11-20")),
+            one("/person/document/expires_on", "document_expired")
+        );
+        // A historical action is judged on its own day: expired since, valid then.
+        assert!(with("2019-01-20", "2020-01-31", "2020-01-15").is_ok());
+        assert_eq!(
+            codes(with("2026-10-15", "2026-10-14", "2026-11-20")),
+            one("/person/document/expires_on", "before_issue"),
+            "expiring before it was issued is its own fault"
+        );
+    }
+
+    #[test]
+    fn the_date_of_death_lies_between_birth_and_the_action() {
+        let with = |death: &str| {
+            let mut d = example("deregistration-of-residence");
+            d["action"]["ground"] = json!({"code": "death", "date_of_death": death});
+            check(&d)
+        };
+        assert!(with("2026-11-17").is_ok());
+        assert!(with("2026-11-20").is_ok(), "on the action date");
+        assert!(with("1972-01-23").is_ok(), "on the birth date");
+        assert_eq!(
+            codes(with("2026-11-21")),
+            one("/action/ground/date_of_death", "after_action_date")
+        );
+        assert_eq!(
+            codes(with("1972-01-22")),
+            one("/action/ground/date_of_death", "before_birth")
+        );
+    }
+
+    #[test]
+    fn the_basis_is_not_dated_after_the_action() {
+        let mut d = child();
+        d["action"]["basis"]["date"] = "2026-11-21".into();
+        assert_eq!(
+            codes(check(&d)),
+            one("/action/basis/date", "after_action_date")
+        );
+        d["action"]["basis"]["date"] = "2026-11-20".into();
+        assert!(check(&d).is_ok());
+    }
+
+    #[test]
+    fn a_child_under_fourteen_without_a_representative_is_accepted() {
+        let mut d = child();
+        d.as_object_mut().unwrap().remove("legal_representative");
+        assert!(check(&d).is_ok(), "history may lack the representative");
+    }
+
+    #[test]
+    fn the_representative_identifiers_and_document_are_checked() {
+        let with = |set: &dyn Fn(&mut serde_json::Value)| {
+            let mut d = child();
+            set(&mut d["legal_representative"]);
+            check(&d)
+        };
+        assert!(with(&|r| {
+            r["unzr"] = "19720123-00489".into();
+            r["rnokpp"] = "2632010118".into();
+        })
+        .is_ok());
+        assert_eq!(
+            codes(with(&|r| r["unzr"] = "19720123-00488".into())),
+            one("/legal_representative/unzr", "check_digit")
+        );
+        assert_eq!(
+            codes(with(&|r| r["rnokpp"] = "2632010119".into())),
+            one("/legal_representative/rnokpp", "check_digit")
+        );
+        assert_eq!(
+            codes(with(&|r| {
+                r["unzr"] = "19900315-12346".into();
+                r["rnokpp"] = "2632010118".into();
+            })),
+            one("/legal_representative/rnokpp", "birth_date_mismatch")
+        );
+        // Past the schema (whose pattern says the same), the typed check still holds.
+        assert_eq!(
+            codes(with(&|r| r["document"]["number"] = "ea1234567".into())),
+            one("/legal_representative/document/number", "format")
+        );
+        assert_eq!(
+            codes(with(&|r| r["document"]["expires_on"] = "2026-11-01".into())),
+            one(
+                "/legal_representative/document/expires_on",
+                "document_expired"
+            )
+        );
+        assert_eq!(
+            codes(with(&|r| r["document"]["issued_on"] = "2026-11-21".into())),
+            one(
+                "/legal_representative/document/issued_on",
+                "after_action_date"
+            )
+        );
+        assert_eq!(
+            codes(with(&|r| {
+                r["rnokpp"] = "2632010118".into(); // born 1972-01-23
+                r["document"]["issued_on"] = "1970-01-01".into();
+            })),
+            one("/legal_representative/document/issued_on", "before_birth")
+        );
+    }
+
+    #[test]
+    fn the_citizenship_fits_the_document() {
+        let with = |kind: &str, number: &str, citizenship: serde_json::Value| {
+            let mut d = child();
+            d["person"]["document"] = json!({"type": kind, "number": number});
+            d["person"]["citizenship"] = citizenship;
+            check(&d)
+        };
+        let ukr = json!({"countries": ["UKR"]});
+        let pol = json!({"countries": ["POL"]});
+        let stateless = json!({"stateless": true});
+        let fits = [
+            ("id_card", "004512876", &ukr),
+            ("passport_booklet", "НВ123456", &ukr),
+            ("passport_for_travel_abroad", "FA123456", &ukr),
+            ("temporary_residence_permit", "900123456", &pol),
+            ("permanent_residence_permit", "900123456", &stateless),
+            ("refugee_certificate", "АБ123456", &stateless),
+            ("additional_protection_certificate", "123456789", &pol),
+            ("foreign_passport", "EA1234567", &pol),
+            ("birth_certificate", "I-АБ 123456", &pol),
+            ("birth_certificate", "I-АБ 123456", &ukr),
+        ];
+        for (kind, number, c) in fits {
+            assert!(with(kind, number, c.clone()).is_ok(), "{kind} {c}");
+        }
+        let misfits = [
+            ("id_card", "004512876", &pol),
+            ("passport_booklet", "НВ123456", &stateless),
+            ("temporary_residence_permit", "900123456", &ukr),
+            (
+                "refugee_certificate",
+                "АБ123456",
+                &json!({"countries": ["SYR", "UKR"]}),
+            ),
+            ("foreign_passport", "EA1234567", &stateless),
+        ];
+        for (kind, number, c) in misfits {
+            assert_eq!(
+                codes(with(kind, number, c.clone())),
+                one("/person/citizenship", "citizenship_mismatch"),
+                "{kind} {c}"
+            );
+        }
     }
 }

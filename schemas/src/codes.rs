@@ -83,8 +83,15 @@ field_codes! {
     BirthDateMismatch = "birth_date_mismatch",
     /// The РНОКПП's 9th digit (odd for men, even for women) disagrees with `/person/sex`.
     SexMismatch = "sex_mismatch",
-    /// A document was issued before the person was born.
+    /// A date (a document's issue, a death) is earlier than the birth date.
     BeforeBirth = "before_birth",
+    /// A document's expiry date is earlier than its issue date.
+    BeforeIssue = "before_issue",
+    /// The document had expired before the action date.
+    DocumentExpired = "document_expired",
+    /// The citizenship does not fit the document (a citizen's passport without UKR, a residence
+    /// permit or a refugee's certificate with UKR, a foreign passport of a stateless person).
+    CitizenshipMismatch = "citizenship_mismatch",
     // The address against the codifier (intake).
     /// Not in the territorial codifier.
     KatottgUnknown = "katottg_unknown",
@@ -154,6 +161,9 @@ impl FieldCode {
                 "9-та цифра РНОКПП (непарна для чоловіків, парна для жінок) суперечить статі"
             }
             FieldCode::BeforeBirth => "дата раніша за дату народження",
+            FieldCode::BeforeIssue => "строк дії документа спливає раніше, ніж його видано",
+            FieldCode::DocumentExpired => "строк дії документа сплив до дати реєстраційної дії",
+            FieldCode::CitizenshipMismatch => "громадянство не відповідає типу документа",
             FieldCode::KatottgUnknown => "такого коду немає в кодифікаторі КАТОТТГ",
             FieldCode::KatottgNotSettlement => {
                 "код має називати населений пункт або район у місті, а не більшу одиницю"

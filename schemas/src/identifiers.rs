@@ -196,9 +196,30 @@ pub enum DocumentType {
     PermanentResidencePermit,
     /// Посвідка на тимчасове проживання.
     TemporaryResidencePermit,
+    /// Паспорт громадянина України для виїзду за кордон.
+    PassportForTravelAbroad,
+    /// Паспортний документ іноземця (a foreign state's passport).
+    ForeignPassport,
+    /// Посвідчення біженця.
+    RefugeeCertificate,
+    /// Посвідчення особи, яка потребує додаткового захисту.
+    AdditionalProtectionCertificate,
 }
 
 impl DocumentType {
+    /// Every document type, in the order of the schema's enum.
+    pub const ALL: [DocumentType; 9] = [
+        DocumentType::PassportBooklet,
+        DocumentType::IdCard,
+        DocumentType::BirthCertificate,
+        DocumentType::PermanentResidencePermit,
+        DocumentType::TemporaryResidencePermit,
+        DocumentType::PassportForTravelAbroad,
+        DocumentType::ForeignPassport,
+        DocumentType::RefugeeCertificate,
+        DocumentType::AdditionalProtectionCertificate,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentType::PassportBooklet => "passport_booklet",
@@ -206,6 +227,33 @@ impl DocumentType {
             DocumentType::BirthCertificate => "birth_certificate",
             DocumentType::PermanentResidencePermit => "permanent_residence_permit",
             DocumentType::TemporaryResidencePermit => "temporary_residence_permit",
+            DocumentType::PassportForTravelAbroad => "passport_for_travel_abroad",
+            DocumentType::ForeignPassport => "foreign_passport",
+            DocumentType::RefugeeCertificate => "refugee_certificate",
+            DocumentType::AdditionalProtectionCertificate => "additional_protection_certificate",
+        }
+    }
+
+    /// The type named by `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The shape of this type's numbers in words (`expected …`), for messages.
+    pub fn expected_number(self) -> &'static str {
+        match self {
+            DocumentType::PassportBooklet => "expected two Cyrillic capitals and six digits",
+            DocumentType::BirthCertificate => {
+                "expected a Roman numeral, a dash, two Cyrillic capitals, a space and six digits"
+            }
+            DocumentType::IdCard
+            | DocumentType::PermanentResidencePermit
+            | DocumentType::TemporaryResidencePermit => "expected nine digits",
+            DocumentType::PassportForTravelAbroad => "expected two Latin capitals and six digits",
+            DocumentType::ForeignPassport => "expected 1 to 20 Latin capitals and digits",
+            DocumentType::RefugeeCertificate | DocumentType::AdditionalProtectionCertificate => {
+                "expected up to three capitals (Cyrillic or Latin) and six to nine digits"
+            }
         }
     }
 }
@@ -250,9 +298,9 @@ impl DocumentNumber {
             _ => s.to_owned(),
         };
         let s = canonical.as_str();
+        let chars: Vec<char> = s.chars().collect();
         let ok = match kind {
             DocumentType::PassportBooklet => {
-                let chars: Vec<char> = s.chars().collect();
                 chars.len() == 8
                     && chars[..2].iter().all(|c| is_ukrainian_capital(*c))
                     && chars[2..].iter().all(char::is_ascii_digit)
@@ -273,15 +321,30 @@ impl DocumentNumber {
                 }
                 None => false,
             },
+            DocumentType::PassportForTravelAbroad => {
+                chars.len() == 8
+                    && chars[..2].iter().all(char::is_ascii_uppercase)
+                    && chars[2..].iter().all(char::is_ascii_digit)
+            }
+            DocumentType::ForeignPassport => {
+                (1..=20).contains(&chars.len())
+                    && chars
+                        .iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            }
+            DocumentType::RefugeeCertificate | DocumentType::AdditionalProtectionCertificate => {
+                let letters = chars
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || is_ukrainian_capital(**c))
+                    .count();
+                let digits = chars.len() - letters;
+                letters <= 3
+                    && (6..=9).contains(&digits)
+                    && chars[letters..].iter().all(char::is_ascii_digit)
+            }
         };
         if !ok {
-            return Err(IdError::Format(match kind {
-                DocumentType::PassportBooklet => "expected two Cyrillic capitals and six digits",
-                DocumentType::BirthCertificate => {
-                    "expected a Roman numeral, a dash, two Cyrillic capitals, a space and six digits"
-                }
-                _ => "expected nine digits",
-            }));
+            return Err(IdError::Format(kind.expected_number()));
         }
         Ok(DocumentNumber {
             kind,

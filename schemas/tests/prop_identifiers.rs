@@ -172,12 +172,17 @@ fn nasty_string() -> impl Strategy<Value = String> {
 }
 
 fn document_type() -> impl Strategy<Value = DocumentType> {
+    proptest::sample::select(DocumentType::ALL.to_vec())
+}
+
+/// Strings shaped like some document number or nearly so (Cyrillic look-alikes, Latin capitals,
+/// wrong lengths), besides [`nasty_string`].
+fn number_like() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just(DocumentType::PassportBooklet),
-        Just(DocumentType::IdCard),
-        Just(DocumentType::BirthCertificate),
-        Just(DocumentType::PermanentResidencePermit),
-        Just(DocumentType::TemporaryResidencePermit),
+        nasty_string(),
+        "[IVXІХL]{0,6}-[А-ЯҐЄІЇA-Z]{2} [0-9]{6}",
+        "[A-ZА-ЯҐЄІЇЫ]{0,4}[0-9]{5,10}",
+        "[A-Za-z0-9<]{0,22}",
     ]
 }
 
@@ -642,5 +647,29 @@ proptest! {
         {
             prop_assert!(!e.code().is_empty());
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema's number pattern per type and the parser agree.
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever the number, the published schema refuses it at `/person/document/number`
+    /// exactly when `DocumentNumber::parse` refuses it, for every document type.
+    #[test]
+    fn the_schema_pattern_and_the_parser_agree(kind in document_type(), number in number_like()) {
+        static CONTRACT: std::sync::OnceLock<dms_schemas::Contract> = std::sync::OnceLock::new();
+        let contract = CONTRACT.get_or_init(|| dms_schemas::Contract::registration_action_v1().unwrap());
+        let doc = serde_json::json!({"external_id": "x",
+            "action": {"type": "declaration_of_stay", "date": "2026-11-20"},
+            "person": {"surname": "Гнатюк", "given_name": "Василь", "birth_date": "1972-01-23",
+                       "document": {"type": kind.as_str(), "number": number}},
+            "address": {"katottg": "UA68040470010096613", "building": "1"}});
+        let faults = contract.validate(&doc);
+        prop_assert!(faults.iter().all(|f| f.pointer == "/person/document/number"), "{:?}", faults);
+        let parsed = DocumentNumber::parse(kind, &number).is_ok();
+        prop_assert_eq!(faults.is_empty(), parsed, "{:?} {:?}: {:?}", kind, number, faults);
     }
 }

@@ -47,9 +47,13 @@ pub fn key(q: &Query) -> Result<SearchKey, ServiceError> {
             t.clone(),
         ));
         if known.is_err() {
+            let all: Vec<&str> = dms_schemas::DocumentType::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect();
             return Err(bad(
                 "/document_type",
-                "must be one of passport_booklet, id_card, birth_certificate, permanent_residence_permit, temporary_residence_permit",
+                &format!("must be one of {}", all.join(", ")),
             ));
         }
     }

@@ -53,6 +53,9 @@ impl Faults {
 
 /// The form field of a document's JSON Pointer, and its label.
 pub fn field_of(pointer: &str) -> (&'static str, &'static str) {
+    if pointer.starts_with("/person/citizenship") {
+        return ("citizenship", "Громадянство");
+    }
     match pointer {
         "/person/unzr" => ("unzr", "УНЗР"),
         "/person/rnokpp" => ("rnokpp", "РНОКПП"),
@@ -66,6 +69,7 @@ pub fn field_of(pointer: &str) -> (&'static str, &'static str) {
             ("doc_number", "Серія та номер документа")
         }
         "/person/document/issued_on" => ("doc_issued_on", "Дата видачі документа"),
+        "/person/document/expires_on" => ("doc_expires_on", "Дійсний до"),
         "/person/document/issuer" => ("doc_issuer", "Орган, що видав документ"),
         "/address/katottg" | "/address" => ("katottg", "Населений пункт"),
         "/address/street" => ("street", "Вулиця"),
@@ -96,10 +100,14 @@ pub fn message(field: &str, label: &str, code: &str) -> String {
         ("birth_date", "birth_date_mismatch") => Some("Дата народження не збігається з датою в УНЗР"),
         ("birth_date", "in_future") => Some("Дата народження не може бути в майбутньому"),
         ("doc_number", _) if code != "required" => Some(
-            "Номер не відповідає виду документа: ID-картка і посвідки — 9 цифр; книжечка — 2 літери і 6 цифр (КВ123456); свідоцтво — I-АБ 123456",
+            "Номер не відповідає виду документа: ID-картка і посвідки — 9 цифр; книжечка — 2 літери і 6 цифр (КВ123456); свідоцтво — I-АБ 123456; паспорт для виїзду за кордон — 2 латинські літери і 6 цифр (FA123456); паспорт іноземця — латинські великі літери й цифри",
         ),
         ("doc_issued_on", "after_action_date") => Some("Документ не може бути виданий пізніше дати дії"),
         ("doc_issued_on", "before_birth") => Some("Документ не може бути виданий раніше дати народження"),
+        ("doc_expires_on", "document_expired") => Some("Строк дії документа сплив до дати реєстраційної дії"),
+        ("doc_expires_on", "before_issue") => Some("Документ не може бути дійсним до дати, ранішої за дату видачі"),
+        ("citizenship", "citizenship_mismatch") => Some("Громадянство не відповідає виду документа: паспорт громадянина України — UKR; посвідки й посвідчення біженця — не UKR"),
+        ("citizenship", _) if code != "required" => Some("Вкажіть коди країн ISO 3166-1 alpha-3 через кому (наприклад, UKR або POL, DEU) без повторів, або «без громадянства»"),
         ("action_date", "in_future") => Some("Дата дії не може бути в майбутньому"),
         ("action_date", "before_birth") => Some("Дата дії не може бути раніше дати народження"),
         ("katottg", _) => Some("Оберіть населений пункт вашої територіальної громади"),

@@ -23,9 +23,12 @@ pub struct ActionForm {
     pub patronymic: String,
     pub birth_date: String,
     pub sex: String,
+    /// ISO 3166-1 alpha-3 codes separated by commas or spaces, or «без громадянства».
+    pub citizenship: String,
     pub doc_type: String,
     pub doc_number: String,
     pub doc_issued_on: String,
+    pub doc_expires_on: String,
     pub doc_issuer: String,
     pub katottg: String,
     pub street: String,
@@ -55,6 +58,27 @@ fn address(fields: [(&str, &str); 6]) -> Value {
     Value::Object(address)
 }
 
+/// What an official types for the person's citizenship, as the `citizenship` member: «без
+/// громадянства» (any case) is `{"stateless": true}`, anything else the codes it lists (separated
+/// by commas or spaces, Latin letters in capitals) in the order given; blank is nothing. Codes are
+/// not corrected otherwise: the schema says what is wrong with them.
+pub fn citizenship(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.to_lowercase().split_whitespace().collect::<Vec<_>>() == ["без", "громадянства"]
+    {
+        return Some(serde_json::json!({"stateless": true}));
+    }
+    let countries: Vec<Value> = t
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .map(|c| Value::String(c.to_ascii_uppercase()))
+        .collect();
+    Some(serde_json::json!({ "countries": countries }))
+}
+
 /// A one-time form token: `web-` and a new UUIDv7 (a valid `external_id`).
 pub fn new_form_token() -> String {
     format!("web-{}", uuid::Uuid::now_v7().simple())
@@ -82,6 +106,7 @@ impl ActionForm {
         put(&mut document, "type", &self.doc_type);
         put(&mut document, "number", &self.doc_number);
         put(&mut document, "issued_on", &self.doc_issued_on);
+        put(&mut document, "expires_on", &self.doc_expires_on);
         put(&mut document, "issuer", &self.doc_issuer);
         let mut person = Map::new();
         put(&mut person, "unzr", &self.unzr);
@@ -91,6 +116,9 @@ impl ActionForm {
         put(&mut person, "patronymic", &self.patronymic);
         put(&mut person, "birth_date", &self.birth_date);
         put(&mut person, "sex", &self.sex);
+        if let Some(c) = citizenship(&self.citizenship) {
+            person.insert("citizenship".into(), c);
+        }
         person.insert("document".into(), Value::Object(document));
         let mut doc = Map::new();
         doc.insert("external_id".into(), self.form_token.clone().into());
@@ -209,6 +237,43 @@ mod tests {
         );
         let d = form.document("deregistration_of_stay");
         assert!(d["action"].get("ground").is_some());
+    }
+
+    #[test]
+    fn citizenship_and_expiry_become_their_members() {
+        assert_eq!(citizenship("  "), None);
+        assert_eq!(
+            citizenship("ukr"),
+            Some(serde_json::json!({"countries": ["UKR"]}))
+        );
+        assert_eq!(
+            citizenship("POL, deu  UKR"),
+            Some(serde_json::json!({"countries": ["POL", "DEU", "UKR"]}))
+        );
+        assert_eq!(
+            citizenship(" Без  громадянства "),
+            Some(serde_json::json!({"stateless": true}))
+        );
+        let form = ActionForm {
+            form_token: new_form_token(),
+            surname: "Ковальська".into(),
+            given_name: "Зофія".into(),
+            birth_date: "2016-06-14".into(),
+            citizenship: "pol".into(),
+            doc_type: "temporary_residence_permit".into(),
+            doc_number: "900654321".into(),
+            doc_issued_on: "2026-10-15".into(),
+            doc_expires_on: "2029-10-14".into(),
+            katottg: "UA68040470010096613".into(),
+            building: "12".into(),
+            action_date: "2026-11-20".into(),
+            ..ActionForm::default()
+        };
+        let doc = form.document("registration_of_residence");
+        assert_eq!(doc["person"]["citizenship"]["countries"][0], "POL");
+        assert_eq!(doc["person"]["document"]["expires_on"], "2029-10-14");
+        let contract = dms_schemas::Contract::registration_action_v1().unwrap();
+        assert_eq!(contract.validate(&doc), []);
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub const GROUNDS: [(&str, &str); 7] = [
     ),
 ];
 
-pub const DOCUMENTS: [(&str, &str); 5] = [
+pub const DOCUMENTS: [(&str, &str); 9] = [
     ("id_card", "Паспорт громадянина України у формі ID-картки"),
     (
         "passport_booklet",
@@ -64,6 +64,16 @@ pub const DOCUMENTS: [(&str, &str); 5] = [
     (
         "temporary_residence_permit",
         "Посвідка на тимчасове проживання",
+    ),
+    (
+        "passport_for_travel_abroad",
+        "Паспорт громадянина України для виїзду за кордон",
+    ),
+    ("foreign_passport", "Паспортний документ іноземця"),
+    ("refugee_certificate", "Посвідчення біженця"),
+    (
+        "additional_protection_certificate",
+        "Посвідчення особи, яка потребує додаткового захисту",
     ),
 ];
 
@@ -166,4 +176,19 @@ pub fn kyiv_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Kyiv)
         .format("%d.%m.%Y %H:%M:%S")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_document_type_has_its_ukrainian_name() {
+        let mut listed: Vec<&str> = super::DOCUMENTS.iter().map(|(k, _)| *k).collect();
+        let mut all: Vec<&str> = dms_schemas::DocumentType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        listed.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(listed, all);
+    }
 }

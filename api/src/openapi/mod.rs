@@ -90,7 +90,7 @@ impl Modify for Security {
     }
 }
 
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
     (
         "declaration_of_residence",
         include_str!("../../../schemas/examples/declaration-of-residence.json"),
@@ -118,6 +118,10 @@ const EXAMPLES: [(&str, &str); 7] = [
     (
         "cancellation",
         include_str!("../../../schemas/examples/cancellation.json"),
+    ),
+    (
+        "registration_of_residence_foreign_child",
+        include_str!("../../../schemas/examples/registration-of-residence-foreign-child.json"),
     ),
 ];
 

@@ -69,7 +69,7 @@ const PARAMETERS: &[(&str, &str, &str, &str)] = &[
         "/admin/v1/registration-actions",
         "get",
         "document_type",
-        r#"{"type": "string", "enum": ["passport_booklet", "id_card", "birth_certificate", "permanent_residence_permit", "temporary_residence_permit"]}"#,
+        r#"{"type": "string", "enum": ["passport_booklet", "id_card", "birth_certificate", "permanent_residence_permit", "temporary_residence_permit", "passport_for_travel_abroad", "foreign_passport", "refugee_certificate", "additional_protection_certificate"]}"#,
     ),
     (
         "/admin/v1/registration-actions",

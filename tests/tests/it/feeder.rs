@@ -4,10 +4,12 @@
 
 use dms_tests::doubles::eddr::Eddr;
 use dms_tests::fixtures::actions::{action_with_unzr, cancellation};
+use dms_tests::fixtures::people;
 use dms_tests::process::api::register_entry;
 use dms_tests::process::feeder::{dataset_dirs, read_records, temp_outbox, CRASH_STEPS};
 use dms_tests::spawn_app;
-use serde_json::Value;
+use dms_tests::{example, kyiv_day};
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -326,4 +328,64 @@ async fn tampering_with_one_byte_fails_verification() {
     // Dropping a data set from the middle breaks the chain.
     let out = feeder.verify(&[dirs[0].clone(), dirs[2].clone()]).await;
     assert!(out.stderr.contains("does not follow"));
+}
+
+/// Every member added to contract v1 (person, address, the registration's basis, the previous
+/// address, the legal representative, the date of death) reaches the data set exactly as it was
+/// sent, and the records pass the record schema (the verifier checks every line against it).
+#[tokio::test]
+async fn a_record_carries_every_member_the_action_had() {
+    let app = spawn_app().await;
+    let dir = temp_outbox();
+    let feeder = app.feeder(&dir);
+
+    let mut child = example("registration-of-residence-foreign-child");
+    child["action"]["date"] = kyiv_day(0).into();
+    child["action"]["basis"]["date"] = kyiv_day(-1).into();
+    let unzr = people::unzr("2016-06-14".parse().unwrap(), 4519);
+    child["person"]["unzr"] = unzr.clone().into();
+    child["address"]["room"] = "3".into();
+    child["legal_representative"]["rnokpp"] = "2632010118".into();
+    register_entry(&app.database_url, &unzr).await;
+    let a = app.submit_ok(&child).await;
+
+    let mut death = example("deregistration-of-residence");
+    death["action"]["date"] = kyiv_day(0).into();
+    death["action"]["ground"] = json!({"code": "death", "date_of_death": kyiv_day(-2),
+        "document": "Витяг з Державного реєстру актів цивільного стану громадян"});
+    death["legal_representative"] = json!({"role": "guardian", "surname": "Гнатюк",
+        "given_name": "Олег", "document": {"type": "id_card", "number": "100200301",
+        "issued_on": "2020-02-02", "expires_on": "2030-02-02", "issuer_code": "6810"}});
+    register_entry(&app.database_url, "19720123-00489").await;
+    let d = app.submit_ok(&death).await;
+
+    let r = feeder.run_once(&[]).await.expect_report();
+    assert_eq!(r["built"], json!([1]));
+    let dirs = dataset_dirs(&dir);
+    let records: Vec<Value> = read_records(&dirs[0]).unwrap();
+    assert_eq!(records.len(), 2);
+    let find = |id: &Value| records.iter().find(|r| r["action_id"] == *id).unwrap();
+
+    let rc = find(&a["action_id"]);
+    assert_eq!(rc["person"], child["person"]);
+    assert_eq!(rc["person"]["citizenship"], json!({"countries": ["POL"]}));
+    assert_eq!(rc["person"]["document"]["expires_on"], "2029-10-14");
+    assert_eq!(rc["address"], child["address"]);
+    assert_eq!(rc["address"]["street_type"], "street");
+    assert_eq!(rc["basis"], child["action"]["basis"]);
+    assert_eq!(rc["previous_address"], child["previous_address"]);
+    assert_eq!(rc["legal_representative"], child["legal_representative"]);
+    assert!(rc.get("ground").is_none(), "{rc}");
+
+    let rd = find(&d["action_id"]);
+    assert_eq!(rd["ground"], death["action"]["ground"]);
+    assert_eq!(rd["ground"]["date_of_death"], kyiv_day(-2).as_str());
+    assert_eq!(rd["legal_representative"], death["legal_representative"]);
+    assert!(
+        rd.get("basis").is_none() && rd.get("previous_address").is_none(),
+        "{rd}"
+    );
+
+    let out = feeder.verify(&dirs).await;
+    assert!(out.success(), "{}", out.stderr);
 }

@@ -145,7 +145,7 @@ fn the_committed_openapi_document_is_current() {
         body["schema"]["$ref"],
         "#/components/schemas/RegistrationAction"
     );
-    assert_eq!(body["examples"].as_object().unwrap().len(), 7);
+    assert_eq!(body["examples"].as_object().unwrap().len(), 8);
     assert!(
         !generated.contains("#/$defs/"),
         "every internal reference resolves inside the document"

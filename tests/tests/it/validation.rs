@@ -59,11 +59,22 @@ async fn identifiers_and_cross_checks_are_validated() {
     doc["person"]["unzr"] = "19900315-12345".into(); // wrong check digit
     doc["person"]["rnokpp"] = "1759013776".into(); // valid, but born 1948-02-28
     doc["person"]["sex"] = "male".into(); // as that РНОКПП's 9th digit says
-    doc["person"]["document"] = json!({"type": "passport_booklet", "number": "HB123456"}); // Latin letters
     let (status, problem) = refused(&app, &doc).await;
     assert_eq!(status, 422);
     assert_no_personal_data(&problem);
     insta::assert_json_snapshot!("validation_failed_identifiers", problem);
+
+    // A document number that does not fit its type is refused by the schema (its pattern per
+    // type), so a vendor's local check catches it; the identifier checks are not reached.
+    doc["person"]["document"] = json!({"type": "passport_booklet", "number": "HB123456"}); // Latin letters
+    let (status, problem) = refused(&app, &doc).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["code"], "schema_violation");
+    assert_eq!(
+        problem["errors"],
+        json!([{"pointer": "/person/document/number", "code": "pattern",
+                "message": "does not have the required format"}])
+    );
 
     let mut doc = person_action("registration_of_residence", 2);
     doc["person"]["unzr"] = "19550212-01110".into(); // valid, but another birth date
@@ -83,6 +94,91 @@ async fn identifiers_and_cross_checks_are_validated() {
         ]
     );
     assert_eq!(app.count("registration_actions").await, 0);
+}
+
+/// The members added to contract v1: accepted as the example has them; their cross-checks are
+/// `validation_failed` with pointers under their members, and change nothing.
+#[tokio::test]
+async fn the_v1_additions_are_cross_checked() {
+    let app = spawn_app().await;
+    let mut doc = dms_tests::example("registration-of-residence-foreign-child");
+    doc["action"]["date"] = dms_tests::kyiv_day(0).into();
+    doc["action"]["basis"]["date"] = dms_tests::kyiv_day(0).into();
+    let faults = |problem: &Value| -> Vec<(String, String)> {
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["pointer"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    let mut bad = doc.clone();
+    bad["external_id"] = "v1-bad-1".into();
+    bad["legal_representative"]["rnokpp"] = "2632010119".into(); // wrong check digit
+    bad["person"]["document"]["expires_on"] = dms_tests::kyiv_day(-1).into();
+    bad["person"]["document"]["issued_on"] = dms_tests::kyiv_day(-30).into();
+    bad["person"]["citizenship"] = json!({"countries": ["UKR"]}); // with a residence permit
+    let (status, problem) = refused(&app, &bad).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["code"], "validation_failed");
+    let mut got = faults(&problem);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "/legal_representative/rnokpp".to_owned(),
+                "check_digit".to_owned()
+            ),
+            (
+                "/person/citizenship".to_owned(),
+                "citizenship_mismatch".to_owned()
+            ),
+            (
+                "/person/document/expires_on".to_owned(),
+                "document_expired".to_owned()
+            ),
+        ]
+    );
+
+    let mut bad = doc.clone();
+    bad["external_id"] = "v1-bad-2".into();
+    bad["action"]["basis"] = json!({"type": "other"}); // names no document
+    bad["previous_address"] = json!({"country": "POL", "katottg": "UA46060250000025047"});
+    let (status, problem) = refused(&app, &bad).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["code"], "schema_violation");
+    assert_eq!(
+        faults(&problem),
+        [
+            ("/action/basis/document".to_owned(), "required".to_owned()),
+            (
+                "/previous_address/foreign_address".to_owned(),
+                "required".to_owned()
+            ),
+            (
+                "/previous_address/katottg".to_owned(),
+                "not_allowed".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(app.count("registration_actions").await, 0);
+
+    // Without the representative (history may lack them) and with: both accepted.
+    let mut without = doc.clone();
+    without["external_id"] = "v1-ok-1".into();
+    without
+        .as_object_mut()
+        .unwrap()
+        .remove("legal_representative");
+    assert_eq!(app.submit(&without).await.status(), 201);
+    assert_eq!(app.submit(&doc).await.status(), 201);
 }
 
 #[tokio::test]

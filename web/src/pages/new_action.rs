@@ -132,6 +132,9 @@ fn sections(
                 Field::new("sex", "Стать", &f.sex, faults)
                     .kind(Kind::Radios)
                     .options([("female", "Жіноча"), ("male", "Чоловіча")]),
+                Field::new("citizenship", "Громадянство", &f.citizenship, faults)
+                    .kind(Kind::Code)
+                    .hint("Коди країн ISO 3166-1 alpha-3 через кому, наприклад UKR або POL, DEU; для особи без громадянства — «без громадянства»"),
             ],
         },
         Section {
@@ -144,9 +147,12 @@ fn sections(
                 Field::new("doc_number", "Серія та номер документа", &f.doc_number, faults)
                     .kind(Kind::Code)
                     .required()
-                    .hint("ID-картка і посвідки — 9 цифр; книжечка — КВ123456; свідоцтво — I-АБ 123456"),
+                    .hint("ID-картка і посвідки — 9 цифр; книжечка — КВ123456; свідоцтво — I-АБ 123456; паспорт для виїзду за кордон — FA123456; паспорт іноземця — латинські літери й цифри"),
                 Field::new("doc_issued_on", "Дата видачі документа", &f.doc_issued_on, faults)
                     .kind(Kind::Date),
+                Field::new("doc_expires_on", "Дійсний до", &f.doc_expires_on, faults)
+                    .kind(Kind::Date)
+                    .hint("Дата закінчення строку дії, якщо вона є в документі"),
                 Field::new("doc_issuer", "Орган, що видав документ", &f.doc_issuer, faults),
             ],
         },
@@ -225,9 +231,11 @@ fn review_rows(f: &ActionForm, settlements: &[Settlement]) -> Vec<(&'static str,
         ("По батькові", f.patronymic.clone()),
         ("Дата народження", uk::date_text(&f.birth_date)),
         ("Стать", uk::sex(&f.sex).to_owned()),
+        ("Громадянство", f.citizenship.clone()),
         ("Вид документа", uk::document(&f.doc_type).to_owned()),
         ("Серія та номер документа", f.doc_number.clone()),
         ("Дата видачі документа", uk::date_text(&f.doc_issued_on)),
+        ("Дійсний до", uk::date_text(&f.doc_expires_on)),
         ("Орган, що видав документ", f.doc_issuer.clone()),
         ("Населений пункт", settlement),
         ("Вулиця", f.street.clone()),
