@@ -87,8 +87,10 @@ pub(super) fn copy_lines(
 ) -> Result<i32, UploadError> {
     let source = RefCell::new(source);
     let count = RefCell::new(0i32);
+    // The source's own failure, kept: the COPY then fails too, with a less telling error.
+    let failed: RefCell<Option<UploadError>> = RefCell::new(None);
     let load_text = load.to_string();
-    diesel::copy_from(l::table)
+    let copied = diesel::copy_from(l::table)
         .from_raw_data(
             (
                 l::load_id,
@@ -102,7 +104,16 @@ pub(super) fn copy_lines(
                 let mut source = source.borrow_mut();
                 let mut row = CopyRow::default();
                 let mut n = 0;
-                while let Some(line) = source.next_line()? {
+                loop {
+                    let line = match source.next_line() {
+                        Ok(Some(line)) => line,
+                        Ok(None) => break,
+                        Err(e) => {
+                            let text = e.to_string();
+                            *failed.borrow_mut() = Some(e);
+                            return Err(UploadError::Read(text));
+                        }
+                    };
                     row.text(&load_text)
                         .display(line.line_no)
                         .display(line.sort_date)
@@ -123,6 +134,10 @@ pub(super) fn copy_lines(
                 Ok(())
             },
         )
-        .execute(conn)?;
+        .execute(conn);
+    if let Some(e) = failed.into_inner() {
+        return Err(e);
+    }
+    copied?;
     Ok(count.into_inner())
 }
