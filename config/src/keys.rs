@@ -72,13 +72,17 @@ const fn secret(mut k: Key, how: Secret) -> Key {
 }
 
 /// The sections of the file, in the order the example file and `config show` use.
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("", "Shared by dms-api and dms-feeder"),
     ("db", "The API's connection pool"),
     ("api", "dms-api serve"),
     (
         "web",
         "dms-api serve: the web interface for officials of registration bodies (api.web_listen)",
+    ),
+    (
+        "bulk",
+        "dms-api serve: bulk loads of registers' existing data (POST /v1/bulk-loads)",
     ),
     ("feeder", "dms-feeder: data sets for ЄДДР"),
     (
@@ -178,36 +182,6 @@ pub const KEYS: &[Key] = &[
         "DMS_WEB_LISTEN",
         "\"127.0.0.1:8083\"",
         "Web interface for officials of registration bodies (the hosted community register); not started when unset",
-    ),
-    key(
-        "bulk.max_bytes",
-        "DMS_BULK_MAX_BYTES",
-        "4294967296",
-        "Largest bulk load accepted, in bytes after gzip is undone (POST /v1/bulk-loads)",
-    ),
-    key(
-        "bulk.max_lines",
-        "DMS_BULK_MAX_LINES",
-        "2000000",
-        "Most lines one bulk load may hold",
-    ),
-    key(
-        "bulk.batch_lines",
-        "DMS_BULK_BATCH_LINES",
-        "2000",
-        "Lines the bulk-load worker applies per transaction",
-    ),
-    key(
-        "bulk.worker",
-        "DMS_BULK_WORKER",
-        "true",
-        "Apply bulk loads in this process (false: another instance of dms-api serve applies them)",
-    ),
-    key(
-        "bulk.poll_secs",
-        "DMS_BULK_POLL_SECS",
-        "2",
-        "Seconds between the bulk-load worker's looks for work when idle",
     ),
     key(
         "web.static_dir",
@@ -427,6 +401,36 @@ pub const KEYS: &[Key] = &[
         "DMS_OPS_TLS_CLIENT_FINGERPRINTS",
         "[\"3f2a…(64 hex digits)\"]",
         "Pinned SHA-256 fingerprints (hex) of the client certificates the operations listener accepts (the variable separates them with ;)",
+    ),
+    key(
+        "bulk.max_bytes",
+        "DMS_BULK_MAX_BYTES",
+        "4294967296",
+        "Largest bulk load accepted, in bytes after gzip is undone (POST /v1/bulk-loads)",
+    ),
+    key(
+        "bulk.max_lines",
+        "DMS_BULK_MAX_LINES",
+        "2000000",
+        "Most lines one bulk load may hold",
+    ),
+    key(
+        "bulk.batch_lines",
+        "DMS_BULK_BATCH_LINES",
+        "2000",
+        "Lines the bulk-load worker applies per transaction",
+    ),
+    key(
+        "bulk.worker",
+        "DMS_BULK_WORKER",
+        "true",
+        "Apply bulk loads in this process (false: another instance of dms-api serve applies them)",
+    ),
+    key(
+        "bulk.poll_secs",
+        "DMS_BULK_POLL_SECS",
+        "2",
+        "Seconds between the bulk-load worker's looks for work when idle",
     ),
     unset(
         "feeder.eddr_ca",

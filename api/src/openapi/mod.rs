@@ -42,6 +42,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
         admin::officials::Doc::openapi(),
+        admin::bulk_loads::Doc::openapi(),
         admin::calendar::Doc::openapi(),
         admin::territory_restrictions::Doc::openapi(),
         admin::search::Doc::openapi(),

@@ -32,6 +32,7 @@ pub fn admin(cfg: &mut web::ServiceConfig) {
     admin::reports::configure(cfg);
     admin::registration_bodies::configure(cfg);
     admin::officials::configure(cfg);
+    admin::bulk_loads::configure(cfg);
     common(cfg);
 }
 

@@ -16,7 +16,7 @@ use diesel::PgConnection;
 use uuid::Uuid;
 
 pub use copy::CopyRow;
-pub use read::{own, results, ResultLine};
+pub use read::{conflicts, own, results, ConflictRow, ResultLine};
 
 /// The sort date of a line whose action date could not be read: such lines come first.
 pub fn unreadable_date() -> NaiveDate {

@@ -64,3 +64,60 @@ pub async fn results(
     .load(conn)
     .await?)
 }
+
+/// A person history shows resident in two communities at once, as DMS staff see it.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct ConflictRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = SqlUuid)]
+    pub load_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    pub line_no: i32,
+    #[diesel(sql_type = SqlUuid)]
+    pub person_id: Uuid,
+    /// The loaded action that moved the person in.
+    #[diesel(sql_type = SqlUuid)]
+    pub action_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub dms_number: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub action_date: chrono::NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub registration_body_edrpou: String,
+    /// The other community's residence action that stood.
+    #[diesel(sql_type = SqlUuid)]
+    pub other_action_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub other_dms_number: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub other_action_date: chrono::NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub other_registration_body_edrpou: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub found_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Conflicts after `after`, oldest first, at most `limit`.
+pub async fn conflicts(
+    conn: &mut PgConn,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ConflictRow>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT c.id, c.load_id, c.line_no, c.person_id, a.id AS action_id, a.dms_number, \
+                a.action_date, ab.edrpou AS registration_body_edrpou, o.id AS other_action_id, \
+                o.dms_number AS other_dms_number, o.action_date AS other_action_date, \
+                ob.edrpou AS other_registration_body_edrpou, c.found_at \
+         FROM bulk_load_conflicts c \
+         JOIN registration_actions a ON a.id = c.action_id \
+         JOIN registration_bodies ab ON ab.id = a.registration_body_id \
+         JOIN registration_actions o ON o.id = c.other_action_id \
+         JOIN registration_bodies ob ON ob.id = c.other_body_id \
+         WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(after)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}

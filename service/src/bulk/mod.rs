@@ -296,3 +296,26 @@ impl Refusal {
         }
     }
 }
+
+/// Persons history shows resident in two communities at once (supervisors and auditors), after
+/// `after`, audited.
+pub async fn conflicts(
+    services: &Services,
+    actor: &Actor,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<bulk::ConflictRow>, ServiceError> {
+    actor.require_staff(&[
+        dms_db::enums::StaffRole::Supervisor,
+        dms_db::enums::StaffRole::Auditor,
+    ])?;
+    let mut conn = services.conn().await?;
+    let rows = bulk::conflicts(&mut conn, after, limit).await?;
+    let event = actor.audit(
+        "bulk_load.conflicts_read",
+        None,
+        serde_json::json!({"after": after, "rows": rows.len()}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(rows)
+}

@@ -167,6 +167,13 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
     ));
     for (op, token, path, doc, status) in [
         (
+            ("GET", "/admin/v1/bulk-load-conflicts"),
+            &supervisor,
+            "/admin/v1/bulk-load-conflicts".to_owned(),
+            None,
+            200,
+        ),
+        (
             ("GET", "/admin/v1/verification-requests"),
             &officer,
             "/admin/v1/verification-requests".to_owned(),

@@ -506,6 +506,32 @@ async fn history_notifies_nobody_but_lists_a_person_resident_in_two_communities(
         .await,
         1
     );
+    // DMS staff see the pair; a registration body does not.
+    let supervisor = app.staff("supervisor", "ДМС України", None).await.1;
+    let (status, listed) = app
+        .admin(Some(&supervisor))
+        .call(Method::GET, "/admin/v1/bulk-load-conflicts", None)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["registration_body_edrpou"], "04055896");
+    assert_eq!(listed[0]["other_registration_body_edrpou"], "04060772");
+    assert_eq!(listed[0]["action_date"], "2020-09-01");
+    assert_eq!(listed[0]["other_action_date"], "2016-05-01");
+    let officer = app
+        .staff(
+            "officer",
+            "ГУ ДМС у Хмельницькій області",
+            Some("UA68000000000099709"),
+        )
+        .await
+        .1;
+    let (status, _) = app
+        .admin(Some(&officer))
+        .call(Method::GET, "/admin/v1/bulk-load-conflicts", None)
+        .await;
+    assert_eq!(status, 403);
     // The newer registration is the person's residence.
     assert_eq!(
         app.count(&format!(

@@ -1,6 +1,7 @@
 //! The staff (admin) side: DMS officers, supervisors and auditors.
 
 pub mod audit;
+pub mod bulk_loads;
 pub mod calendar;
 pub mod officials;
 pub mod registration_bodies;

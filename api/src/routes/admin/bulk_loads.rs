@@ -1,0 +1,75 @@
+//! `/admin/v1/bulk-load-conflicts`: persons whose loaded history shows them resident in two
+//! communities at once (the loaded action moved them in while another community's residence
+//! action stood). History notifies no community; DMS staff resolve these.
+
+use crate::extract::{StaffMember, SupervisorsAndAuditors};
+use crate::problem::{ApiError, Problem};
+use crate::routes::resource::resource;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::web::{self, Data};
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConflictsQuery {
+    /// Conflicts after this id (default 0: from the first).
+    pub after: Option<i64>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Conflicts found by bulk loads, oldest first (supervisors and auditors): each names the
+/// person, the loaded action and the other community's action, with their DMS numbers, dates
+/// and registration bodies; a full page has `Link: rel="next"`.
+#[utoipa::path(get, path = "/admin/v1/bulk-load-conflicts", tag = "staff",
+    params(ConflictsQuery),
+    responses(
+        (status = 200, description = "The conflicts", body = Object),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+    ),
+    security(("staff" = [])))]
+pub async fn list(
+    who: StaffMember<SupervisorsAndAuditors>,
+    query: web::Query<ConflictsQuery>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new(
+                "/limit",
+                dms_schemas::FieldCode::Range,
+                "must be between 1 and 1000",
+            ),
+        ]));
+    }
+    let rows = dms_service::bulk::conflicts(&state.services, &who.actor, after, limit).await?;
+    let mut res = HttpResponse::Ok();
+    if i64::try_from(rows.len()).unwrap_or(0) == limit {
+        if let Some(last) = rows.last() {
+            res.insert_header((
+                header::LINK,
+                format!(
+                    "</admin/v1/bulk-load-conflicts?after={}&limit={limit}>; rel=\"next\"",
+                    last.id
+                ),
+            ));
+        }
+    }
+    Ok(res.json(rows))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/admin/v1/bulk-load-conflicts", "GET").route(web::get().to(list)));
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(list))]
+pub struct Doc;
