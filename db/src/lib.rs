@@ -21,6 +21,7 @@ pub mod register;
 pub mod register_entries;
 pub mod reports;
 pub mod restrictions;
+pub mod sandbox;
 pub mod schema;
 pub mod search;
 pub mod staff;

@@ -29,6 +29,7 @@ pub mod register;
 pub mod register_entries;
 pub mod reports;
 pub mod restrictions;
+pub mod sandbox;
 pub mod search;
 pub mod staff;
 pub mod verification_requests;

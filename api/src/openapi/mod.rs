@@ -39,6 +39,7 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::reconciliation::Doc::openapi(),
         community::codifier::Doc::openapi(),
         community::bulk_loads::Doc::openapi(),
+        community::sandbox::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
         admin::officials::Doc::openapi(),

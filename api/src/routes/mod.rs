@@ -18,6 +18,7 @@ pub fn community(cfg: &mut web::ServiceConfig) {
     community::reconciliation::configure(cfg);
     community::codifier::configure(cfg);
     community::bulk_loads::configure(cfg);
+    community::sandbox::configure(cfg);
     ops::jwks::configure(cfg);
     common(cfg);
 }

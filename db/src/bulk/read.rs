@@ -66,7 +66,7 @@ pub async fn results(
 }
 
 /// A person history shows resident in two communities at once, as DMS staff see it.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct ConflictRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,

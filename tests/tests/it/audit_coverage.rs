@@ -505,6 +505,36 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
         covered.insert((op.to_owned(), path.to_owned()));
     }
 
+    // The sandbox's reset, on a sandbox app over a database marked as one.
+    {
+        use diesel_async::RunQueryDsl;
+        let sandbox = dms_tests::app::spawn_app_with(dms_tests::app::AppOptions {
+            sandbox: true,
+            ..Default::default()
+        })
+        .await;
+        let mut conn = dms_tests::db::connect(&sandbox.database_url).await;
+        diesel::sql_query("INSERT INTO sandbox_mode DEFAULT VALUES")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let rid = "audit-coverage-sandbox-reset";
+        let res = sandbox
+            .listener()
+            .request(Method::POST, "/v1/sandbox/reset")
+            .bearer_auth(&sandbox.token)
+            .header("x-request-id", rid)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            audited(&sandbox, rid).await >= 1,
+            "the sandbox reset without an audit row"
+        );
+        covered.insert(("POST".to_owned(), "/v1/sandbox/reset".to_owned()));
+    }
+
     // The document lists exactly the audited operations and the exempt ones.
     let spec = app.operations().openapi().await;
     let mut listed = BTreeSet::new();

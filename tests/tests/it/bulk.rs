@@ -541,3 +541,80 @@ async fn history_notifies_nobody_but_lists_a_person_resident_in_two_communities(
         1
     );
 }
+
+#[tokio::test]
+async fn a_vendor_resets_its_own_sandbox_data_and_nobody_elses() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app_with(AppOptions {
+        sandbox: true,
+        ..Default::default()
+    })
+    .await;
+    let ours = app.community(&app.token);
+    let doc = dms_tests::fixtures::actions::person_action("declaration_of_residence", 1);
+    let first = ours.submit_ok(&doc).await;
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let (status, at, _) = upload(
+        &app,
+        &app.token,
+        ndjson(&[historical(
+            &format!("S-{tag}"),
+            "declaration_of_residence",
+            "2019-01-01",
+            55,
+        )
+        .to_string()]),
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(status, 202);
+    wait_done(&app, &app.token, &at.unwrap()).await;
+    let mut theirs = dms_tests::fixtures::actions::person_action("declaration_of_residence", 2);
+    theirs["address"]["katottg"] = "UA46060250010015970".into();
+    app.community(&app.lviv_token).submit_ok(&theirs).await;
+    // The database is not marked as a sandbox yet: nothing can be removed.
+    let (status, refused) = ours.call(Method::POST, "/v1/sandbox/reset", None).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(app.count("registration_actions").await, 3);
+    let mut conn = dms_tests::db::connect(&app.database_url).await;
+    diesel::sql_query("INSERT INTO sandbox_mode DEFAULT VALUES")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (status, reset) = ours.call(Method::POST, "/v1/sandbox/reset", None).await;
+    assert_eq!((status, reset), (200, json!({"removed_actions": 2})));
+    let khm = "(SELECT id FROM registration_bodies WHERE edrpou = '04060772')";
+    assert_eq!(
+        app.count(&format!(
+            "registration_actions WHERE registration_body_id = {khm}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count(&format!("bulk_loads WHERE registration_body_id = {khm}"))
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("registration_actions").await,
+        1,
+        "Lviv's action stays"
+    );
+    assert_eq!(app.count("confirmations").await, 1);
+    assert_eq!(
+        app.count("audit_log WHERE event = 'sandbox.reset'").await,
+        1
+    );
+    // The same external id can be tried again from a clean start.
+    let again = ours.submit_ok(&doc).await;
+    assert_ne!(again["action_id"], first["action_id"]);
+    // Outside the sandbox the path does not exist.
+    let plain = spawn_app().await;
+    let (status, _) = plain
+        .community(&plain.token)
+        .call(Method::POST, "/v1/sandbox/reset", None)
+        .await;
+    assert_eq!(status, 404);
+}

@@ -63,6 +63,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "notifications_acked,status",
     ),
     ("residence_changes", "INSERT,SELECT", ""),
+    ("sandbox_mode", "SELECT", ""),
     ("staff", "INSERT,SELECT", "revoked_at"),
     ("staff_tokens", "INSERT,SELECT", "revoked_at"),
     ("territory_restrictions", "INSERT,SELECT", ""),
@@ -86,7 +87,7 @@ const SEQUENCES: &[&str] = &[
 ];
 
 /// Functions the runtime role may execute.
-const FUNCTIONS: &[&str] = &["next_dms_number", "refuse_change"];
+const FUNCTIONS: &[&str] = &["next_dms_number", "refuse_change", "sandbox_reset"];
 
 #[derive(diesel::QueryableByName, Debug)]
 struct Relation {

@@ -9,8 +9,52 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
-use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
+use dms_service::receipt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use uuid::Uuid;
+
+/// A person a bulk load found resident in two communities at once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictView {
+    /// Page with `after`.
+    pub id: i64,
+    pub load_id: Uuid,
+    /// The line of the load that moved the person in.
+    pub line: i32,
+    pub person_id: Uuid,
+    /// The loaded action that moved the person in.
+    pub action_id: Uuid,
+    pub dms_number: String,
+    pub action_date: String,
+    pub registration_body_edrpou: String,
+    /// The other community's residence action that stood.
+    pub other_action_id: Uuid,
+    pub other_dms_number: String,
+    pub other_action_date: String,
+    pub other_registration_body_edrpou: String,
+    pub found_at: String,
+}
+
+impl From<&dms_db::bulk::ConflictRow> for ConflictView {
+    fn from(c: &dms_db::bulk::ConflictRow) -> Self {
+        ConflictView {
+            id: c.id,
+            load_id: c.load_id,
+            line: c.line_no,
+            person_id: c.person_id,
+            action_id: c.action_id,
+            dms_number: c.dms_number.clone(),
+            action_date: c.action_date.to_string(),
+            registration_body_edrpou: c.registration_body_edrpou.clone(),
+            other_action_id: c.other_action_id,
+            other_dms_number: c.other_dms_number.clone(),
+            other_action_date: c.other_action_date.to_string(),
+            other_registration_body_edrpou: c.other_registration_body_edrpou.clone(),
+            found_at: receipt::timestamp(c.found_at),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -27,7 +71,8 @@ pub struct ConflictsQuery {
 #[utoipa::path(get, path = "/admin/v1/bulk-load-conflicts", tag = "staff",
     params(ConflictsQuery),
     responses(
-        (status = 200, description = "The conflicts", body = Object),
+        (status = 200, description = "The conflicts", body = [ConflictView],
+            headers(("Link" = String, description = "`<…?after=…>; rel=\"next\"` when the page is full"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -63,7 +108,7 @@ pub async fn list(
             ));
         }
     }
-    Ok(res.json(rows))
+    Ok(res.json(rows.iter().map(ConflictView::from).collect::<Vec<_>>()))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,5 +116,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list))]
+#[openapi(paths(list), components(schemas(ConflictView)))]
 pub struct Doc;

@@ -5,4 +5,5 @@ pub mod codifier;
 pub mod notifications;
 pub mod reconciliation;
 pub mod registration_actions;
+pub mod sandbox;
 pub mod verification_requests;

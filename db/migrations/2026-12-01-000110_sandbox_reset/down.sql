@@ -1,0 +1,2 @@
+DROP FUNCTION sandbox_reset(uuid);
+DROP TABLE sandbox_mode;
