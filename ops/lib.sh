@@ -244,3 +244,12 @@ ensure_webtest_venv() {
   "$WEBTEST_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2
   echo "$sum" >"$stamp"
 }
+
+# N distinct free TCP ports on 127.0.0.1, held open together while chosen (so that no two are the
+# same), one per line.
+free_ports() {
+  python3 -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}

@@ -56,13 +56,15 @@ struct ReceiptRow {
     n: i64,
 }
 
-/// Every action in the database by `external_id`.
+/// Every action submitted one at a time, by `external_id` (a bulk load's actions are judged on
+/// their own).
 pub async fn stored_receipts(database_url: &str) -> Result<BTreeMap<String, StoredAction>, String> {
     let rows: Vec<ReceiptRow> = query(database_url, |c| {
         diesel::sql_query(
             "SELECT a.external_id, a.id::text AS id, coalesce(min(c.receipt), '') AS receipt, \
              count(c.*) AS n \
              FROM registration_actions a LEFT JOIN confirmations c ON c.action_id = a.id \
+             WHERE a.bulk_load_id IS NULL \
              GROUP BY a.external_id, a.id ORDER BY a.id",
         )
         .load(c)

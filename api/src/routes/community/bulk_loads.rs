@@ -230,7 +230,7 @@ pub struct ResultLineView {
 #[utoipa::path(get, path = "/v1/bulk-loads/{id}/results", tag = "bulk loads",
     params(("id" = String, Path, description = "The load id"), ResultsQuery),
     responses(
-        (status = 200, description = "One ResultLineView per line, as NDJSON", body = ResultLineView, content_type = "application/x-ndjson"),
+        (status = 200, description = "One ResultLineView per line, as NDJSON (described here as the sequence of its lines)", body = [ResultLineView], content_type = "application/x-ndjson"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
