@@ -1,7 +1,8 @@
 """Schemathesis hooks for ops/contract: NDJSON, the one media type of the API that is not JSON.
 
-A bulk load's body (application/x-ndjson) is sent as the generated text, or as one JSON value per
-line when a list is generated; its results (application/x-ndjson) are read as the list of their
+A bulk load's body (application/x-ndjson) is text: a generated string is sent as it is. A value of
+another type (what negative testing generates) has no NDJSON form: it is sent as an empty body,
+which the service must refuse (422 empty_upload). Its results (application/x-ndjson) are read as the list of their
 lines' JSON values, which the OpenAPI document describes as an array of ResultLineView.
 """
 
@@ -16,9 +17,7 @@ def ndjson(ctx, value):
         return value
     if isinstance(value, str):
         return value.encode("utf-8")
-    if isinstance(value, list):
-        return "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in value).encode("utf-8")
-    return (json.dumps(value, ensure_ascii=False) + "\n").encode("utf-8")
+    return b""
 
 
 @schemathesis.deserializer("application/x-ndjson")

@@ -34,6 +34,7 @@ every_variant! {
     InvalidHeader("Idempotency-Key"),
     UploadTooLarge(String::new()),
     EmptyUpload,
+    LoadKeyReused,
     MalformedUpload(String::new()),
     PayloadTooLarge(crate::extract::BODY_LIMIT),
     SchemaViolation(Vec::new()),

@@ -41,6 +41,8 @@ pub enum ApiError {
     UploadTooLarge(String),
     #[error("the upload holds no lines")]
     EmptyUpload,
+    #[error("this Idempotency-Key was already used for another file")]
+    LoadKeyReused,
     /// The upload broke off or its gzip could not be undone.
     #[error("the upload could not be read")]
     MalformedUpload(String),
@@ -104,6 +106,7 @@ impl ApiError {
             ApiError::InvalidHeader(_) => "invalid_header",
             ApiError::UploadTooLarge(_) => "upload_too_large",
             ApiError::EmptyUpload => "empty_upload",
+            ApiError::LoadKeyReused => "load_key_reused",
             ApiError::MalformedUpload(_) => "malformed_upload",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::SchemaViolation(_) => "schema_violation",
@@ -137,6 +140,7 @@ impl ApiError {
             }
             ApiError::UploadTooLarge(_) => "завантаження перевищує дозволений розмір",
             ApiError::EmptyUpload => "завантаження не містить жодного рядка",
+            ApiError::LoadKeyReused => "цей Idempotency-Key уже використано для іншого файлу",
             ApiError::MalformedUpload(_) => "завантаження не вдалося прочитати",
             ApiError::PayloadTooLarge(_) => "тіло запиту перевищує 256 КіБ",
             ApiError::SchemaViolation(_) => "документ не відповідає схемі",
@@ -245,7 +249,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::InvalidHeader(_) | ApiError::MalformedUpload(_) => StatusCode::BAD_REQUEST,
             ApiError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::EmptyUpload => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::EmptyUpload | ApiError::LoadKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SchemaViolation(_)

@@ -31,6 +31,9 @@ pub enum BulkError {
     Empty,
     #[error("the upload could not be read: {0}")]
     Unreadable(String),
+    /// The `Idempotency-Key` names an earlier load of another file.
+    #[error("this Idempotency-Key was already used for another file")]
+    KeyReused,
 }
 
 impl From<UploadError> for BulkError {
@@ -83,14 +86,25 @@ where
     let gzip = upload.gzip;
     let receiving = tokio::task::spawn_blocking(move || -> Result<Received, BulkError> {
         let mut conn = crate::context::connect_sync(&url)?;
+        let chunks = reader::ChunkReader::new(rx);
         if let Some(key) = &new.load_key {
             if let Some(load) = bulk::by_key(&mut conn, new.registration_body_id, key)
                 .map_err(ServiceError::from)?
             {
-                return Ok(Received::Existing(load));
+                // The same key again: the same file is that load, another file is refused;
+                // either way the body is only read through, nothing is stored.
+                let facts = if gzip {
+                    read_through(flate2::read::MultiGzDecoder::new(chunks), limits)?
+                } else {
+                    read_through(chunks, limits)?
+                };
+                return if facts.sha256[..] == load.file_sha256[..] {
+                    Ok(Received::Existing(load))
+                } else {
+                    Err(BulkError::KeyReused)
+                };
             }
         }
-        let chunks = reader::ChunkReader::new(rx);
         let received = if gzip {
             let mut lines = reader::Lines::new(flate2::read::MultiGzDecoder::new(chunks), limits);
             bulk::receive(&mut conn, &new, &mut lines, &audit)
@@ -120,6 +134,17 @@ where
         }
     }
     Ok(received)
+}
+
+/// Read an upload to its end without keeping it: its facts.
+fn read_through<R: std::io::Read>(
+    input: R,
+    limits: Limits,
+) -> Result<dms_db::bulk::FileFacts, BulkError> {
+    use dms_db::bulk::LineSource;
+    let mut lines = reader::Lines::new(input, limits);
+    while lines.next_line()?.is_some() {}
+    Ok(lines.facts())
 }
 
 /// One of the body's loads, audited.

@@ -121,7 +121,10 @@ struct PeekAction<'a> {
 fn peek(text: &str) -> (Option<String>, NaiveDate) {
     match serde_json::from_str::<Peek<'_>>(text) {
         Ok(p) => (
-            p.external_id.map(Cow::into_owned),
+            // PostgreSQL text cannot hold U+0000 (a "\u0000" escape): such an id is not kept.
+            p.external_id
+                .filter(|e| !e.contains('\0'))
+                .map(Cow::into_owned),
             p.action
                 .and_then(|a| a.date)
                 .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
@@ -168,7 +171,11 @@ impl<R: Read> LineSource for Lines<R> {
             if cut {
                 return Ok(Some(defect(Defect::TooLong)));
             }
-            let Ok(text) = std::str::from_utf8(&self.buf) else {
+            // Not text: not UTF-8, or a raw U+0000 (which PostgreSQL text cannot hold).
+            let Some(text) = std::str::from_utf8(&self.buf)
+                .ok()
+                .filter(|t| !t.contains('\0'))
+            else {
                 return Ok(Some(defect(Defect::NotUtf8)));
             };
             let (external_id, sort_date) = peek(text);
@@ -249,10 +256,10 @@ mod tests {
 
     #[test]
     fn line_numbers_are_the_files_own_and_defects_are_kept() {
-        let input = b"{\"external_id\":\"A-1\",\"action\":{\"date\":\"2019-02-03\"}}\r\n\n   \n\xff\xfe\n{\"external_id\":\"A-2\",\"note\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n[1]";
+        let input = b"{\"external_id\":\"A-1\",\"action\":{\"date\":\"2019-02-03\"}}\r\n\n   \n\xff\xfe\n{\"external_id\":\"A-2\",\"note\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n[1]\n{\"a\":\"\x00\"}\n{\"external_id\":\"\\u0000\"}";
         let (lines, facts) = all(input, LIMITS);
         let nos: Vec<i32> = lines.iter().map(|l| l.line_no).collect();
-        assert_eq!(nos, vec![1, 4, 5, 6]);
+        assert_eq!(nos, vec![1, 4, 5, 6, 7, 8]);
         assert_eq!(lines[0].external_id.as_deref(), Some("A-1"));
         assert_eq!(
             lines[0].sort_date,
@@ -262,7 +269,17 @@ mod tests {
         assert_eq!(lines[1].defect, Some(Defect::NotUtf8));
         assert_eq!(lines[2].defect, Some(Defect::TooLong));
         assert_eq!(lines[3].sort_date, unreadable_date());
-        assert_eq!(facts.lines, 4);
+        assert_eq!(
+            lines[4].defect,
+            Some(Defect::NotUtf8),
+            "a raw U+0000 is no text"
+        );
+        assert_eq!(
+            lines[5].external_id, None,
+            "an id holding U+0000 is not kept"
+        );
+        assert_eq!(lines[5].defect, None);
+        assert_eq!(facts.lines, 6);
         assert_eq!(facts.bytes, input.len() as i64);
         assert_eq!(facts.sha256, <[u8; 32]>::from(Sha256::digest(input)));
     }

@@ -248,7 +248,8 @@ async fn a_load_is_applied_in_action_date_order_as_history_and_loading_it_again_
         "{again}"
     );
     assert_eq!(again_at.as_deref(), Some(location.as_str()));
-    // A key names a load once; the same key later answers with it without reading the body.
+    // A key names a load once: the same key with the same file is that load (gzipped too), with
+    // another file it is refused; nothing is stored either way.
     let (status, _, keyed) = upload(
         &app,
         &app.token,
@@ -264,12 +265,22 @@ async fn a_load_is_applied_in_action_date_order_as_history_and_loading_it_again_
     let (status, _, keyed_again) = upload(
         &app,
         &app.token,
+        gzip(&ndjson(&[reg.to_string()])),
+        true,
+        Some("first-load"),
+    )
+    .await;
+    assert_eq!((status, &keyed_again["load_id"]), (200, &keyed["load_id"]));
+    let (status, _, other) = upload(
+        &app,
+        &app.token,
         b"not even json\n".to_vec(),
         false,
         Some("first-load"),
     )
     .await;
-    assert_eq!((status, &keyed_again["load_id"]), (200, &keyed["load_id"]));
+    assert_eq!((status, &other["code"]), (422, &json!("load_key_reused")));
+    assert_eq!(app.count("bulk_loads").await, 2, "two files, two loads");
     wait_done(
         &app,
         &app.token,

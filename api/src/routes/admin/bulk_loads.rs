@@ -60,8 +60,10 @@ impl From<&dms_db::bulk::ConflictRow> for ConflictView {
 #[into_params(parameter_in = Query)]
 pub struct ConflictsQuery {
     /// Conflicts after this id (default 0: from the first).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// At most this many (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -84,8 +86,17 @@ pub async fn list(
     query: web::Query<ConflictsQuery>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = query.after.unwrap_or(0).max(0);
+    let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
+    if after < 0 {
+        return Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new(
+                "/after",
+                dms_schemas::FieldCode::Range,
+                "must not be negative",
+            ),
+        ]));
+    }
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::SchemaViolation(vec![
             dms_schemas::FieldError::new(

@@ -129,7 +129,7 @@ fn gzip(req: &HttpRequest) -> Result<bool, ApiError> {
     tag = "bulk loads",
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One registration-action.v1 document per line (LF or CRLF); blank lines are skipped but counted, so results name the file's own line numbers. `Content-Encoding: gzip` allowed."),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional key of this load: the same key again answers with the load it named, reading nothing. Without it, the same file again (by SHA-256) is the same load.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$", description = "Optional key of this load (1–128 characters: letters, digits and . _ : / -): the same key with the same file answers with the load it named; with another file, 422 load_key_reused; either way nothing is stored. Without it, the same file again (by SHA-256) is the same load.")),
     responses(
         (status = 202, description = "Received whole and queued", body = BulkLoadView,
             headers(("Location" = String, description = "The load's URL"))),
@@ -140,7 +140,7 @@ fn gzip(req: &HttpRequest) -> Result<bool, ApiError> {
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over the configured size or line count; nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/x-ndjson", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No lines", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No lines, or an Idempotency-Key already used for another file", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
     ),
     security(("bearer" = []), ("trembita" = []))
@@ -166,6 +166,7 @@ pub async fn create(
                 BulkError::TooLarge(what) => ApiError::UploadTooLarge(what),
                 BulkError::Empty => ApiError::EmptyUpload,
                 BulkError::Unreadable(why) => ApiError::MalformedUpload(why),
+                BulkError::KeyReused => ApiError::LoadKeyReused,
             })?;
     match received {
         Received::Created(load) => {
@@ -201,8 +202,10 @@ pub async fn get_load(
 #[into_params(parameter_in = Query)]
 pub struct ResultsQuery {
     /// Lines after this line number (default 0: from the first).
+    #[param(minimum = 0)]
     pub after: Option<i32>,
     /// At most this many lines (1–10000, default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
 }
 
@@ -232,6 +235,7 @@ pub struct ResultLineView {
     responses(
         (status = 200, description = "One ResultLineView per line, as NDJSON (described here as the sequence of its lines)", body = [ResultLineView], content_type = "application/x-ndjson"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of range", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -246,8 +250,17 @@ pub async fn results(
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path.into_inner()).map_err(|_| ApiError::NotFound)?;
     let q = query.into_inner();
-    let after = q.after.unwrap_or(0).max(0);
+    let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(1000);
+    if after < 0 {
+        return Err(ApiError::SchemaViolation(vec![
+            dms_schemas::FieldError::new(
+                "/after",
+                dms_schemas::FieldCode::Range,
+                "must not be negative",
+            ),
+        ]));
+    }
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::SchemaViolation(vec![
             dms_schemas::FieldError::new(
