@@ -20,7 +20,13 @@ pub async fn lookup(
     actor.registration_body().ok_or(ServiceError::Forbidden)?;
     let mut errors = Vec::new();
     let q = q.map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 100) {
+    if q.is_some_and(|q| q.chars().any(char::is_control)) {
+        errors.push(FieldError::new(
+            "/q",
+            FieldCode::ControlCharacter,
+            "must not hold control characters",
+        ));
+    } else if q.is_some_and(|q| q.chars().count() > 100) {
         errors.push(FieldError::new(
             "/q",
             FieldCode::Range,

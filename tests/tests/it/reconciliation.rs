@@ -268,6 +268,15 @@ async fn the_codifier_lookup_finds_by_name_and_parent_and_names_its_edition() {
     assert!(!children.is_empty());
     assert!(children.iter().all(|o| o["parent"] == hromada.as_str()));
     // Nothing to look up by, or a parent that is no code: the fields at fault.
+    // A control character (U+0000 above all, which PostgreSQL text cannot hold) is refused.
+    let (status, problem) = ours
+        .call(Method::GET, "/v1/katottg?q=%D0%A5%00", None)
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["code"].as_str()),
+        (422, Some("control_character")),
+        "{problem}"
+    );
     let (status, problem) = ours.call(Method::GET, "/v1/katottg", None).await;
     assert_eq!(
         (status, problem["errors"][0]["pointer"].as_str()),
