@@ -63,16 +63,21 @@ pub fn unlock(conn: &mut PgConnection, load: Uuid) -> QueryResult<()> {
         .map(drop)
 }
 
-/// The next `limit` lines after the load's cursor, in the order they are applied.
-pub fn next_lines(conn: &mut PgConnection, load: &Load, limit: i64) -> QueryResult<Vec<LineRow>> {
+/// The next `limit` lines of `load` after the cursor `from`, in the order they are applied.
+pub fn next_lines(
+    conn: &mut PgConnection,
+    load: Uuid,
+    from: (NaiveDate, i32),
+    limit: i64,
+) -> QueryResult<Vec<LineRow>> {
     diesel::sql_query(
         "SELECT line_no, sort_date, defect, raw FROM bulk_load_lines \
          WHERE load_id = $1 AND (sort_date, line_no) > ($2, $3) \
          ORDER BY sort_date, line_no LIMIT $4",
     )
-    .bind::<SqlUuid, _>(load.id)
-    .bind::<Date, _>(load.cursor_date)
-    .bind::<Integer, _>(load.cursor_line)
+    .bind::<SqlUuid, _>(load)
+    .bind::<Date, _>(from.0)
+    .bind::<Integer, _>(from.1)
     .bind::<BigInt, _>(limit)
     .load(conn)
 }

@@ -1,31 +1,20 @@
-//! The worker: applies open loads a batch at a time. One transaction per batch writes the
-//! batch's actions (COPY), receipts, feed items, moves, conflicts, refusals and audit row, and
-//! moves the load's cursor; a worker killed anywhere resumes after the last committed batch.
+//! The worker: applies open loads a batch at a time, each batch read and checked line by line one
+//! ahead ([`super::pipeline`]). One transaction per batch writes the batch's actions (COPY),
+//! receipts, feed items, moves, conflicts, refusals and audit row, and moves the load's cursor; a
+//! worker killed anywhere resumes after the last committed batch.
 
+use super::pipeline::{read_ahead, Checked, Ctx};
 use super::Refusal;
-use crate::actions::{prepare, Intake};
 use crate::receipt::{self, RECEIPT_TYP};
 use crate::{ServiceError, Services};
 use chrono::NaiveDate;
 use diesel::{Connection, PgConnection};
-use dms_crypto::KeyRing;
 use dms_db::actions::{Assigned, NewAction};
 use dms_db::bodies::RegistrationBody;
-use dms_db::bulk::apply::{self as q, Counts, LineRow, PersonState};
-use dms_db::bulk::{CopyRow, Defect, Load};
-use dms_db::codifier::Codifier;
-use dms_schemas::{Contract, FieldCode};
+use dms_db::bulk::apply::{self as q, Counts, PersonState};
+use dms_db::bulk::{CopyRow, Load};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use uuid::Uuid;
-
-/// What the worker needs, owned, to run on a blocking thread.
-struct Ctx {
-    contract: Arc<Contract>,
-    codifier: Arc<Codifier>,
-    keys: KeyRing,
-    batch_lines: i64,
-}
 
 /// Apply open loads on a blocking thread: at most `max_batches` batches (`None`: until every
 /// load is done). Returns the number of batches applied.
@@ -43,7 +32,7 @@ pub async fn work(
     let url = services.sync_url()?;
     tokio::task::spawn_blocking(move || {
         let mut conn = crate::context::connect_sync(&url)?;
-        run(&mut conn, &ctx, max_batches)
+        run(&mut conn, &url, &ctx, max_batches)
     })
     .await
     .map_err(|_| ServiceError::Internal)?
@@ -51,6 +40,7 @@ pub async fn work(
 
 fn run(
     conn: &mut PgConnection,
+    url: &str,
     ctx: &Ctx,
     max_batches: Option<usize>,
 ) -> Result<usize, ServiceError> {
@@ -59,7 +49,7 @@ fn run(
         if !q::try_lock(conn, load.id)? {
             continue; // another worker has it
         }
-        let outcome = run_load(conn, ctx, load.id, &mut batches, max_batches);
+        let outcome = run_load(conn, url, ctx, load.id, &mut batches, max_batches);
         q::unlock(conn, load.id)?;
         outcome?;
         if max_batches.is_some_and(|m| batches >= m) {
@@ -69,40 +59,63 @@ fn run(
     Ok(batches)
 }
 
+/// Apply one load to its end (or `max_batches`), its lines read and checked one batch ahead.
 fn run_load(
     conn: &mut PgConnection,
+    url: &str,
     ctx: &Ctx,
     id: Uuid,
     batches: &mut usize,
     max_batches: Option<usize>,
 ) -> Result<(), ServiceError> {
     let body = body_of(conn, id)?;
-    loop {
-        if max_batches.is_some_and(|m| *batches >= m) {
-            return Ok(());
-        }
-        let load = q::reload(conn, id)?;
-        if load.state == "done" {
-            return Ok(());
-        }
-        let counts = conn.transaction(|conn| {
-            let lines = q::next_lines(conn, &load, ctx.batch_lines)?;
-            let done = i64::try_from(lines.len()).unwrap_or(i64::MAX) < ctx.batch_lines;
-            let counts = apply_batch(conn, ctx, &body, &load, &lines)?;
-            let to = lines
-                .last()
-                .map_or((load.cursor_date, load.cursor_line), |l| {
-                    (l.sort_date, l.line_no)
-                });
-            if q::advance(conn, &load, to, counts, done)? != 1 {
-                // Someone else moved the cursor: undo this batch.
-                return Err(diesel::result::Error::RollbackTransaction);
-            }
-            Ok::<_, diesel::result::Error>((counts, lines.len()))
-        })?;
-        *batches += 1;
-        tracing::info!(bulk_load.id = %id, bulk_load.lines = counts.1, bulk_load.stored = counts.0.stored, bulk_load.replayed = counts.0.replayed, bulk_load.refused = counts.0.refused, "bulk load batch applied");
+    let start = q::reload(conn, id)?;
+    if start.state == "done" {
+        return Ok(());
     }
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (body_ref, start_ref) = (&body, &start);
+        let from = (start.cursor_date, start.cursor_line);
+        scope.spawn(move || read_ahead(url, ctx, body_ref, start_ref, from, tx));
+        loop {
+            if max_batches.is_some_and(|m| *batches >= m) {
+                return Ok(()); // dropping the receiver stops the reader
+            }
+            let checked = rx.recv().map_err(|_| ServiceError::Internal)??;
+            let done = checked.done;
+            let counts = apply_checked(conn, ctx, &body, id, checked)?;
+            *batches += 1;
+            tracing::info!(bulk_load.id = %id, bulk_load.lines = counts.1, bulk_load.stored = counts.0.stored, bulk_load.replayed = counts.0.replayed, bulk_load.refused = counts.0.refused, "bulk load batch applied");
+            if done {
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// One checked batch in one transaction, with the cursor; refused (rolled back) unless the
+/// committed cursor is where the batch begins.
+fn apply_checked(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    body: &RegistrationBody,
+    id: Uuid,
+    checked: Checked,
+) -> Result<(Counts, usize), ServiceError> {
+    let lines = checked.lines.len();
+    Ok(conn.transaction(|conn| {
+        let load = q::reload(conn, id)?;
+        if (load.cursor_date, load.cursor_line) != checked.from {
+            // Another worker moved the cursor since this batch was read: undo.
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        let counts = apply_batch(conn, ctx, body, &load, checked.lines)?;
+        if q::advance(conn, &load, checked.to, counts, checked.done)? != 1 {
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        Ok::<_, diesel::result::Error>((counts, lines))
+    })?)
 }
 
 fn body_of(conn: &mut PgConnection, load: Uuid) -> Result<RegistrationBody, ServiceError> {
@@ -128,52 +141,26 @@ fn refuse(refusals: &mut Vec<(i32, serde_json::Value)>, line_no: i32, e: &Servic
     ));
 }
 
-/// One batch, inside the caller's transaction.
+/// One batch, inside the caller's transaction: lines already checked on their own
+/// ([`check_lines`]), now checked against the store and stored.
 fn apply_batch(
     conn: &mut PgConnection,
     ctx: &Ctx,
     body: &RegistrationBody,
     load: &Load,
-    lines: &[LineRow],
+    checked: Vec<(i32, Result<NewAction, ServiceError>)>,
 ) -> diesel::QueryResult<Counts> {
+    let lines = checked.len();
     let mut counts = Counts::default();
     let mut refusals: Vec<(i32, serde_json::Value)> = Vec::new();
-    let transport = load.transport();
-    let intake = Intake {
-        contract: &ctx.contract,
-        codifier: &ctx.codifier,
-        body,
-        transport: &transport,
-        request_id: &load.request_id,
-        received_at: load.received_at,
-        bulk_load: Some(load.id),
-    };
-    // Each line on its own: the checks of the single endpoint.
-    let mut ready: Vec<Ready> = Vec::with_capacity(lines.len());
+    let mut ready: Vec<Ready> = Vec::with_capacity(lines);
     // The first line of each external id in this batch, by its position in `ready`.
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for line in lines {
-        let checked = match line.defect.as_deref().and_then(Defect::parse) {
-            Some(Defect::NotUtf8) => Err(ServiceError::MalformedJson(
-                "the line is not UTF-8 text".into(),
-            )),
-            Some(Defect::TooLong) => Err(ServiceError::TooLarge(crate::bulk::LINE_LIMIT)),
-            None => prepare(&intake, line.raw.as_bytes()).and_then(|(new, _)| {
-                if new.cancels.is_some() {
-                    Err(ServiceError::field(
-                        "/action/type",
-                        FieldCode::NotAllowed,
-                        "a cancellation is not part of a bulk load: send it to POST /v1/registration-actions once the load is done",
-                    ))
-                } else {
-                    Ok(new)
-                }
-            }),
-        };
+    for (line_no, checked) in checked {
         let new = match checked {
             Ok(new) => new,
             Err(e) => {
-                refuse(&mut refusals, line.line_no, &e);
+                refuse(&mut refusals, line_no, &e);
                 continue;
             }
         };
@@ -183,19 +170,12 @@ fn apply_batch(
             if earlier.body_sha256 == new.body_sha256 || earlier.body == new.body {
                 counts.replayed += 1;
             } else {
-                refuse(
-                    &mut refusals,
-                    line.line_no,
-                    &ServiceError::IdempotencyKeyReused,
-                );
+                refuse(&mut refusals, line_no, &ServiceError::IdempotencyKeyReused);
             }
             continue;
         }
         seen.insert(new.external_id.clone(), ready.len());
-        ready.push(Ready {
-            line_no: line.line_no,
-            new,
-        });
+        ready.push(Ready { line_no, new });
     }
     // Against the store: earlier submissions under the same external id, territorial bans.
     let earlier: HashMap<String, bool> = {
@@ -254,7 +234,7 @@ fn apply_batch(
         target: Some(load.id.to_string()),
         request_id: Some(load.request_id.clone()),
         details: serde_json::json!({
-            "lines": lines.len(),
+            "lines": lines,
             "stored": counts.stored,
             "replayed": counts.replayed,
             "refused": counts.refused,

@@ -6,6 +6,7 @@
 //! endpoint, so a file loaded again stores nothing new.
 
 pub mod apply;
+mod pipeline;
 pub mod reader;
 
 use crate::{Actor, ServiceError, Services};
