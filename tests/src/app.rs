@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub sandbox: bool,
     /// No bulk-load worker in the service: the test applies loads itself (`bulk.worker`).
     pub no_bulk_worker: bool,
+    /// Seconds a client has to send a request body (`api.body_timeout_secs`; default 20).
+    pub body_timeout_secs: Option<u64>,
 }
 
 /// A private CA for one test app: the service's server certificate, the Трембіта security
@@ -193,6 +195,9 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
     };
     settings.tls.trembita = pki.listener(true);
     settings.bulk.worker = !opts.no_bulk_worker;
+    if let Some(secs) = opts.body_timeout_secs {
+        settings.body_timeout_secs = secs;
+    }
     settings.bulk.poll_secs = 1;
     if opts.mtls {
         settings.tls.channel = dms_api::extract::ChannelMode::Mtls;

@@ -49,12 +49,14 @@ impl From<UploadError> for BulkError {
 }
 
 /// How the client sent the file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Upload {
     /// `Idempotency-Key`: the same key again names the same load, nothing read.
     pub load_key: Option<String>,
     /// `Content-Encoding: gzip`.
     pub gzip: bool,
+    /// The longest pause between two pieces of the body.
+    pub idle: std::time::Duration,
 }
 
 /// Receive an upload: the body's chunks as they arrive. Memory holds a few chunks and one line.
@@ -115,10 +117,15 @@ where
         };
         Ok(received?)
     });
-    while let Some(chunk) = body.next().await {
-        let item = chunk
-            .map(|b| b.as_ref().to_vec())
-            .map_err(|e| e.to_string());
+    loop {
+        // A client that stops sending holds a transaction open: give up after `idle`.
+        let item = match tokio::time::timeout(upload.idle, body.next()).await {
+            Ok(Some(chunk)) => chunk
+                .map(|b| b.as_ref().to_vec())
+                .map_err(|e| e.to_string()),
+            Ok(None) => break,
+            Err(_) => Err(format!("no data arrived for {} s", upload.idle.as_secs())),
+        };
         let failed = item.is_err();
         if tx.send(item).await.is_err() || failed {
             break; // the receiver stopped (a refusal or a known key); it has the answer

@@ -629,3 +629,49 @@ async fn a_vendor_resets_its_own_sandbox_data_and_nobody_elses() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn an_upload_that_stalls_is_given_up_and_stores_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(AppOptions {
+        body_timeout_secs: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let line =
+        historical("STALL-1", "declaration_of_residence", "2019-01-01", 66).to_string() + "\n";
+    let head = format!(
+        "POST /v1/bulk-loads HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{line}\r\n",
+        app.token,
+        line.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    // Then nothing: no more chunks, no end.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        read.is_ok(),
+        "the service kept waiting for the stalled upload"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("malformed_upload"), "{text}");
+    assert_eq!(app.count("bulk_loads").await, 0);
+    assert_eq!(app.count("bulk_load_lines").await, 0);
+}

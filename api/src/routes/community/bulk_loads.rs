@@ -68,6 +68,9 @@ impl From<&Load> for BulkLoadView {
     }
 }
 
+/// Uploads received at once by this process (each holds a connection and a transaction).
+static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 fn load_response(status: StatusCode, load: &Load) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::LOCATION, format!("/v1/bulk-loads/{}", load.id)))
@@ -135,13 +138,13 @@ fn gzip(req: &HttpRequest) -> Result<bool, ApiError> {
             headers(("Location" = String, description = "The load's URL"))),
         (status = 200, description = "The same file or key was loaded before: that load; nothing new stored", body = BulkLoadView,
             headers(("Location" = String, description = "The load's URL"))),
-        (status = 400, description = "A bad Idempotency-Key or Content-Encoding, or a body that broke off or is not gzip", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad Idempotency-Key or Content-Encoding, or a body that broke off, stalled longer than the body timeout or is not gzip", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over the configured size or line count; nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/x-ndjson", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No lines, or an Idempotency-Key already used for another file", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
+        (status = 503, description = "The database is unavailable, or four loads are being received already; nothing stored", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32))),
     ),
     security(("bearer" = []), ("trembita" = []))
 )]
@@ -157,6 +160,13 @@ pub async fn create(
     let upload = Upload {
         load_key: load_key(&req)?,
         gzip: gzip(&req)?,
+        idle: state.body_timeout,
+    };
+    // Each upload holds a database connection of its own for as long as it lasts: a few at once.
+    let Ok(_slot) = UPLOADS.try_acquire() else {
+        return Err(ApiError::Unavailable(
+            "as many bulk loads as the service takes at once are being received",
+        ));
     };
     let received =
         dms_service::bulk::upload(&state.services, &actor, upload, payload, state.bulk_limits)
