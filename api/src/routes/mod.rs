@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod community;
 pub mod ops;
+pub mod paging;
 pub mod resource;
 pub mod views;
 

@@ -88,22 +88,14 @@ impl VerificationRequestView {
         paging: Paging,
     ) -> actix_web::HttpResponse {
         let mut response = actix_web::HttpResponse::Ok();
-        let full = usize::try_from(paging.limit).is_ok_and(|l| listed.requests.len() >= l);
-        if let (true, Some(last)) = (full, listed.requests.last()) {
-            let kept: Vec<(String, String)> =
-                url::form_urlencoded::parse(req.query_string().as_bytes())
-                    .filter(|(k, _)| k != "after")
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(kept)
-                .append_pair("after", &last.id.to_string())
-                .finish();
-            response.insert_header((
-                actix_web::http::header::LINK,
-                format!("<{}?{query}>; rel=\"next\"", req.path()),
-            ));
-        }
+        let last = listed.requests.last().map(|r| r.id.to_string());
+        crate::routes::paging::link_next(
+            &mut response,
+            req,
+            listed.requests.len(),
+            paging.limit,
+            last,
+        );
         response.json(Self::all(listed))
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::extract::{StaffMember, SupervisorsAndAuditors};
 use crate::problem::{ApiError, Problem};
+use crate::routes::paging;
 use crate::routes::resource::resource;
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 use dms_service::receipt;
@@ -84,41 +84,14 @@ pub struct ConflictsQuery {
 pub async fn list(
     who: StaffMember<SupervisorsAndAuditors>,
     query: web::Query<ConflictsQuery>,
+    req: actix_web::HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = query.after.unwrap_or(0);
-    let limit = query.limit.unwrap_or(100);
-    if after < 0 {
-        return Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new(
-                "/after",
-                dms_schemas::FieldCode::Range,
-                "must not be negative",
-            ),
-        ]));
-    }
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new(
-                "/limit",
-                dms_schemas::FieldCode::Range,
-                "must be between 1 and 1000",
-            ),
-        ]));
-    }
+    let (after, limit) = paging::checked(query.after, query.limit, 100, 1000)?;
     let rows = dms_service::bulk::conflicts(&state.services, &who.actor, after, limit).await?;
     let mut res = HttpResponse::Ok();
-    if i64::try_from(rows.len()).unwrap_or(0) == limit {
-        if let Some(last) = rows.last() {
-            res.insert_header((
-                header::LINK,
-                format!(
-                    "</admin/v1/bulk-load-conflicts?after={}&limit={limit}>; rel=\"next\"",
-                    last.id
-                ),
-            ));
-        }
-    }
+    let last = rows.last().map(|r| r.id.to_string());
+    paging::link_next(&mut res, &req, rows.len(), limit, last);
     Ok(res.json(rows.iter().map(ConflictView::from).collect::<Vec<_>>()))
 }
 

@@ -4,6 +4,7 @@
 
 use crate::extract::Caller;
 use crate::problem::{ApiError, Problem};
+use crate::routes::paging;
 use crate::routes::resource::resource;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
@@ -256,30 +257,13 @@ pub async fn results(
     Caller(actor): Caller,
     path: web::Path<String>,
     query: web::Query<ResultsQuery>,
+    req: HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path.into_inner()).map_err(|_| ApiError::NotFound)?;
     let q = query.into_inner();
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(1000);
-    if after < 0 {
-        return Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new(
-                "/after",
-                dms_schemas::FieldCode::Range,
-                "must not be negative",
-            ),
-        ]));
-    }
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::SchemaViolation(vec![
-            dms_schemas::FieldError::new(
-                "/limit",
-                dms_schemas::FieldCode::Range,
-                "must be between 1 and 10000",
-            ),
-        ]));
-    }
+    let (after, limit) = paging::checked(q.after.map(i64::from), q.limit, 1000, 10_000)?;
+    let after = i32::try_from(after).unwrap_or(i32::MAX);
     let (_, lines) = dms_service::bulk::results(&state.services, &actor, id, after, limit).await?;
     let mut body = Vec::new();
     for (line, outcome) in &lines {
@@ -318,14 +302,8 @@ pub async fn results(
     }
     let mut res = HttpResponse::Ok();
     res.content_type("application/x-ndjson");
-    if i64::try_from(lines.len()).unwrap_or(0) == limit {
-        if let Some((last, _)) = lines.last() {
-            res.insert_header((
-                header::LINK,
-                format!("</v1/bulk-loads/{id}/results?after={last}&limit={limit}>; rel=\"next\""),
-            ));
-        }
-    }
+    let last = lines.last().map(|(line, _)| line.to_string());
+    paging::link_next(&mut res, &req, lines.len(), limit, last);
     Ok(res.body(body))
 }
 

@@ -303,20 +303,8 @@ pub async fn list_actions(
         })
         .collect();
     let mut res = HttpResponse::Ok();
-    if views.len() as i64 == limit {
-        if let Some(last) = views.last() {
-            let mut next: Vec<(String, String)> =
-                url::form_urlencoded::parse(req.query_string().as_bytes())
-                    .filter(|(k, _)| k != "after")
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-            next.push(("after".into(), last.action_id.to_string()));
-            let qs = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(next)
-                .finish();
-            res.insert_header((header::LINK, format!("<{}?{qs}>; rel=\"next\"", req.path())));
-        }
-    }
+    let last = views.last().map(|v| v.action_id.to_string());
+    crate::routes::paging::link_next(&mut res, &req, views.len(), limit, last);
     Ok(res.json(views))
 }
 
