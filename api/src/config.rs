@@ -39,6 +39,9 @@ pub struct Settings {
     /// The web interface for officials; not started when absent (`api.web_listen`,
     /// `DMS_WEB_LISTEN`).
     pub web_listen: Option<String>,
+    /// The staff console; not started when absent (`api.console_listen`,
+    /// `DMS_CONSOLE_LISTEN`). Same TLS as the web interface.
+    pub console_listen: Option<String>,
     /// The web interface's own settings (`[web]`).
     pub web: WebSettings,
     /// Bulk loads (`[bulk]`).
@@ -97,6 +100,7 @@ impl std::fmt::Debug for Settings {
             .field("admin_listen", &self.admin_listen)
             .field("ops_listen", &self.ops_listen)
             .field("web_listen", &self.web_listen)
+            .field("console_listen", &self.console_listen)
             .field("web", &self.web)
             .field("bulk", &self.bulk)
             .field(
@@ -159,6 +163,7 @@ impl Settings {
             admin_listen: l.get("api.admin_listen"),
             ops_listen: l.get("api.ops_listen"),
             web_listen: l.get("api.web_listen"),
+            console_listen: l.get("api.console_listen"),
             web: WebSettings::read(l),
             bulk: BulkSettings::read(l),
             metrics_token: l.get("api.metrics_token"),
@@ -192,6 +197,7 @@ impl Settings {
             ("api.admin_listen", self.admin_listen.as_ref()),
             ("api.ops_listen", self.ops_listen.as_ref()),
             ("api.web_listen", self.web_listen.as_ref()),
+            ("api.console_listen", self.console_listen.as_ref()),
         ];
         for (i, (path, addr)) in listeners.iter().enumerate() {
             let Some(addr) = addr else { continue };
@@ -204,10 +210,14 @@ impl Settings {
                 l.invalid(path, &format!("the same address as {other}"));
             }
         }
-        if let Some(addr) = &self.web_listen {
+        for (path, listen) in [
+            ("api.web_listen", &self.web_listen),
+            ("api.console_listen", &self.console_listen),
+        ] {
+            let Some(addr) = listen else { continue };
             if !self.tls.web.enabled() && !is_loopback(addr) {
                 l.invalid(
-                    "api.web_listen",
+                    path,
                     &format!(
                         "the web interface serves TLS (api.web_tls_cert, api.web_tls_key); plain \
                          HTTP only on a loopback address, not {addr}"

@@ -100,6 +100,7 @@ fn bind_web(
     state: Data<AppState>,
     settings: &Settings,
     addr: &str,
+    realm: dms_service::web_auth::Realm,
 ) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
     let tls = &settings.tls.web;
     let tls_on = tls.enabled();
@@ -114,6 +115,7 @@ fn bind_web(
         settings: dms_web::WebSettings {
             tls: tls_on,
             policy: settings.web.policy(),
+            realm,
         },
         assets,
     });
@@ -135,7 +137,10 @@ fn bind_web(
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 middleware::around(wrap.clone(), req, next)
             }))
-            .configure(dms_web::routes)
+            .configure(match realm {
+                dms_service::web_auth::Realm::Officials => dms_web::routes,
+                dms_service::web_auth::Realm::Staff => dms_web::console_routes,
+            })
             .default_service(web::to(dms_web::pages::not_found))
     })
     .on_connect(crate::tls::on_connect);
@@ -194,6 +199,7 @@ pub struct Running {
     pub admin_addr: Option<SocketAddr>,
     pub ops_addr: Option<SocketAddr>,
     pub web_addr: Option<SocketAddr>,
+    pub console_addr: Option<SocketAddr>,
     pub handles: Vec<ServerHandle>,
     pub servers: Vec<actix_web::dev::Server>,
 }
@@ -371,20 +377,37 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let web_addr = match &settings.web_listen {
         Some(listen) => {
             let state = shared.with_pool(settings, settings.db_pool_size)?;
-            let (server, addr) = bind_web(state, settings, listen)?;
+            let (server, addr) = bind_web(
+                state,
+                settings,
+                listen,
+                dms_service::web_auth::Realm::Officials,
+            )?;
+            servers.push(server);
+            Some(addr)
+        }
+        None => None,
+    };
+    // The staff console: the staff listener's pool size (staff work, not the intake's).
+    let console_addr = match &settings.console_listen {
+        Some(listen) => {
+            let state = shared.with_pool(settings, settings.db_admin_pool_size)?;
+            let (server, addr) =
+                bind_web(state, settings, listen, dms_service::web_auth::Realm::Staff)?;
             servers.push(server);
             Some(addr)
         }
         None => None,
     };
     let handles = servers.iter().map(|s| s.handle()).collect();
-    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, web = ?web_addr, "dms-api listening");
+    tracing::info!(listen = %addr, trembita = ?trembita_addr, admin = ?admin_addr, ops = ?ops_addr, web = ?web_addr, console = ?console_addr, "dms-api listening");
     Ok(Running {
         addr,
         trembita_addr,
         admin_addr,
         ops_addr,
         web_addr,
+        console_addr,
         handles,
         servers,
     })

@@ -183,6 +183,12 @@ pub const KEYS: &[Key] = &[
         "\"127.0.0.1:8083\"",
         "Web interface for officials of registration bodies (the hosted community register); not started when unset",
     ),
+    unset(
+        "api.console_listen",
+        "DMS_CONSOLE_LISTEN",
+        "\"127.0.0.1:8085\"",
+        "The staff console (DMS officers, supervisors, auditors on the web); TLS as the web interface's (api.web_tls_*); not started when unset",
+    ),
     key(
         "web.static_dir",
         "DMS_WEB_STATIC_DIR",

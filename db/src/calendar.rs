@@ -67,3 +67,26 @@ pub async fn set_override(
     .await?;
     Ok(())
 }
+
+/// The reasons of the overrides from `from` to `to` (inclusive), by day.
+pub async fn reasons(
+    conn: &mut PgConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, String)>, DbError> {
+    #[derive(QueryableByName)]
+    struct Reason {
+        #[diesel(sql_type = Date)]
+        day: NaiveDate,
+        #[diesel(sql_type = Text)]
+        reason: String,
+    }
+    let rows: Vec<Reason> = diesel::sql_query(
+        "SELECT day, reason FROM calendar_overrides WHERE day BETWEEN $1 AND $2 ORDER BY day",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.day, r.reason)).collect())
+}

@@ -13,8 +13,12 @@ use uuid::Uuid;
 pub struct Official {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub registration_body_id: Uuid,
+    /// The registration body of an official's account; none for a staff member's.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub registration_body_id: Option<Uuid>,
+    /// The staff record of a staff member's account (the staff console); none for an official's.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub staff_id: Option<Uuid>,
     #[diesel(sql_type = Text)]
     pub login: String,
     #[diesel(sql_type = Text)]
@@ -46,7 +50,8 @@ impl Official {
     }
 }
 
-const COLUMNS: &str = "id, registration_body_id, login, name, password_hash, totp_secret, \
+const COLUMNS: &str =
+    "id, registration_body_id, staff_id, login, name, password_hash, totp_secret, \
     totp_enrolled_at, totp_last_step, failed_attempts, locked_until, disabled_at, created_at";
 
 /// What a one-time set-up link carries: its hash, expiry and the second factor's new secret.
@@ -57,19 +62,42 @@ pub struct Setup<'a> {
     pub totp_secret: &'a str,
 }
 
+/// Whose an account is: an official's of a registration body, or a DMS staff member's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Body(Uuid),
+    Staff(Uuid),
+}
+
+impl Official {
+    pub fn holder(&self) -> Option<Holder> {
+        match (self.registration_body_id, self.staff_id) {
+            (Some(b), None) => Some(Holder::Body(b)),
+            (None, Some(s)) => Some(Holder::Staff(s)),
+            _ => None,
+        }
+    }
+}
+
 pub async fn add(
     conn: &mut PgConn,
-    body_id: Uuid,
+    holder: Holder,
     login: &str,
     name: &str,
     setup: &Setup<'_>,
 ) -> Result<Official, DbError> {
+    let (body_id, staff_id) = match holder {
+        Holder::Body(b) => (Some(b), None),
+        Holder::Staff(s) => (None, Some(s)),
+    };
     Ok(diesel::sql_query(format!(
-        "INSERT INTO officials (id, registration_body_id, login, name, setup_lookup, \
-         setup_expires_at, totp_secret) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        "INSERT INTO officials (id, registration_body_id, staff_id, login, name, setup_lookup, \
+         setup_expires_at, totp_secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         RETURNING {COLUMNS}"
     ))
     .bind::<SqlUuid, _>(Uuid::now_v7())
-    .bind::<SqlUuid, _>(body_id)
+    .bind::<Nullable<SqlUuid>, _>(body_id)
+    .bind::<Nullable<SqlUuid>, _>(staff_id)
     .bind::<Text, _>(login)
     .bind::<Text, _>(name)
     .bind::<Text, _>(setup.lookup)
@@ -117,6 +145,17 @@ pub async fn of_body(conn: &mut PgConn, body_id: Uuid) -> Result<Vec<Official>, 
     .bind::<SqlUuid, _>(body_id)
     .load(conn)
     .await?)
+}
+
+/// The web account of a staff member, if they have one.
+pub async fn of_staff(conn: &mut PgConn, staff_id: Uuid) -> Result<Option<Official>, DbError> {
+    let rows: Vec<Official> = diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM officials WHERE staff_id = $1"
+    ))
+    .bind::<SqlUuid, _>(staff_id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
 }
 
 /// A new one-time link: password and second factor start over, the lock is lifted.

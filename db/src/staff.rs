@@ -109,3 +109,14 @@ pub async fn staff_by_token(conn: &mut PgConn, lookup: &str) -> Result<Option<St
     .await
     .optional()?)
 }
+
+/// A staff member who is not revoked.
+pub async fn live_staff_by_id(conn: &mut PgConn, id: Uuid) -> Result<Option<Staff>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT id, name, role, unit, territory FROM staff WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?)
+}

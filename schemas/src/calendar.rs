@@ -68,6 +68,19 @@ fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
+/// A day as the calendar sees it: working or not, and what made it so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayInfo {
+    pub day: NaiveDate,
+    pub working: bool,
+    pub weekend: bool,
+    /// A public holiday (under martial law it is a working day and nothing is moved).
+    pub holiday: bool,
+    pub martial_law: bool,
+    /// A supervisor's decision: working (`true`) or a day off.
+    pub overridden: Option<bool>,
+}
+
 /// Rules and data for deciding whether a day is a working day.
 #[derive(Debug, Clone)]
 pub struct Calendar {
@@ -127,6 +140,18 @@ impl Calendar {
             return *explicit;
         }
         !is_weekend(d) && !self.holiday_days_off(d.year()).contains(&d)
+    }
+
+    /// What the calendar says of a day and why (the staff console's month view).
+    pub fn day_info(&self, d: NaiveDate) -> DayInfo {
+        DayInfo {
+            day: d,
+            working: self.is_working_day(d),
+            weekend: is_weekend(d),
+            holiday: public_holidays(d.year()).contains(&d),
+            martial_law: self.under_martial_law(d),
+            overridden: self.overrides.get(&d).copied(),
+        }
     }
 
     /// The `n`-th working day after `received` (counting starts the day after receipt).

@@ -8,6 +8,7 @@ use dms_db::actions::{
     self, ActionView, CancelProblem, CancelRef, NewAction, Recorded, SignedReceipt, Stored,
 };
 use dms_db::codifier::AddressProblem;
+use dms_db::enums::StaffRole;
 use dms_schemas::{time::kyiv_date, CancelTarget, FieldCode, FieldError, Subject};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -244,5 +245,39 @@ pub async fn read_own(
         ),
     )
     .await?;
+    Ok(view)
+}
+
+/// An action as DMS staff see it (the staff console's action page): the record as sent, its
+/// receipt and feed state. Officers only actions in their territory (where the person lives, or
+/// the body's hromada); any other is, to them, not there. Audited as a personal-data view.
+pub async fn read_for_staff(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<actions::StaffActionView, ServiceError> {
+    let who = actor.require_staff(&[StaffRole::Officer, StaffRole::Supervisor])?;
+    let mut conn = services.conn().await?;
+    let view = actions::view_for_staff(&mut conn, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if who.role == StaffRole::Officer {
+        let codifier = services.codifier().await?;
+        let inside = who.territory.as_deref().is_some_and(|t| {
+            view.katottg
+                .as_deref()
+                .is_some_and(|k| codifier.lies_within(k, t))
+                || codifier.lies_within(&view.registration_body_hromada, t)
+        });
+        if !inside {
+            return Err(ServiceError::NotFound);
+        }
+    }
+    let event = actor.audit(
+        "registration_action.read",
+        Some(view.view.id.to_string()),
+        serde_json::json!({"staff": true}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
     Ok(view)
 }

@@ -24,6 +24,8 @@ pub enum Who {
     },
     /// A DMS staff member on the admin API.
     Staff(Staff),
+    /// A DMS staff member signed in to the staff console with their web account (`login`).
+    StaffOnConsole { staff: Staff, login: String },
     /// An operator at the command line (the account they run it under).
     Operator(String),
     /// A scheduled job, by name.
@@ -54,6 +56,14 @@ impl Actor {
     pub fn staff(staff: Staff, request_id: String) -> Actor {
         Actor {
             who: Who::Staff(staff),
+            request_id: Some(request_id),
+        }
+    }
+
+    /// A staff member on the staff console, signed in as `login`.
+    pub fn staff_on_console(staff: Staff, login: String, request_id: String) -> Actor {
+        Actor {
+            who: Who::StaffOnConsole { staff, login },
             request_id: Some(request_id),
         }
     }
@@ -116,7 +126,7 @@ impl Actor {
     /// The staff member acting, if it is one.
     pub fn staff_member(&self) -> Option<&Staff> {
         match &self.who {
-            Who::Staff(s) => Some(s),
+            Who::Staff(s) | Who::StaffOnConsole { staff: s, .. } => Some(s),
             _ => None,
         }
     }
@@ -159,6 +169,12 @@ impl Actor {
                 details["role"] = s.role.as_str().into();
                 details["unit"] = s.unit.clone().into();
                 ("staff", Some(s.id.to_string()), "admin".to_owned())
+            }
+            Who::StaffOnConsole { staff, login } => {
+                details["role"] = staff.role.as_str().into();
+                details["unit"] = staff.unit.clone().into();
+                details["login"] = login.clone().into();
+                ("staff", Some(staff.id.to_string()), "console".to_owned())
             }
             Who::Operator(name) => ("operator", Some(name.clone()), "cli".to_owned()),
             Who::Job(name) => ("system", Some((*name).to_owned()), "job".to_owned()),

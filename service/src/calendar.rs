@@ -33,3 +33,41 @@ pub async fn set_override(
     })
     .await
 }
+
+/// The days of a month as the calendar sees them (any staff member; no personal data).
+pub async fn month(
+    services: &Services,
+    actor: &Actor,
+    first: NaiveDate,
+) -> Result<Vec<dms_schemas::calendar::DayInfo>, ServiceError> {
+    actor.require_staff(&[
+        StaffRole::Officer,
+        StaffRole::Supervisor,
+        StaffRole::Auditor,
+    ])?;
+    let mut conn = services.conn().await?;
+    let calendar = dms_db::calendar::calendar(&mut conn).await?;
+    let mut days = Vec::new();
+    let mut d = first;
+    while chrono::Datelike::month(&d) == chrono::Datelike::month(&first) {
+        days.push(calendar.day_info(d));
+        d += chrono::Duration::days(1);
+    }
+    Ok(days)
+}
+
+/// The reasons of the overrides in the month that begins on `first`.
+pub async fn reasons(
+    services: &Services,
+    actor: &Actor,
+    first: NaiveDate,
+) -> Result<Vec<(NaiveDate, String)>, ServiceError> {
+    actor.require_staff(&[
+        StaffRole::Officer,
+        StaffRole::Supervisor,
+        StaffRole::Auditor,
+    ])?;
+    let last = first + chrono::Months::new(1) - chrono::Duration::days(1);
+    let mut conn = services.conn().await?;
+    Ok(dms_db::calendar::reasons(&mut conn, first, last).await?)
+}

@@ -8,7 +8,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 use dms_db::enums::StaffRole;
-use dms_db::officials::{self, Official, Setup};
+use dms_db::officials::{self, Holder, Official, Setup};
 use dms_schemas::{FieldCode, FieldError};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -128,7 +128,8 @@ pub async fn add(
                     "is already taken",
                 ));
             }
-            let official = officials::add(tx, body.id, login, name.trim(), &setup).await?;
+            let official =
+                officials::add(tx, Holder::Body(body.id), login, name.trim(), &setup).await?;
             let event = actor.audit(
                 "official.add",
                 Some(official.id.to_string()),
@@ -145,10 +146,13 @@ pub async fn add(
     })
 }
 
-async fn find(services: &Services, login: &str) -> Result<Official, ServiceError> {
+/// The account with this login. Staff members' accounts are managed at the command line only:
+/// to anyone else they do not exist (a supervisor cannot take over an auditor's account).
+async fn find(services: &Services, actor: &Actor, login: &str) -> Result<Official, ServiceError> {
     let mut conn = services.conn().await?;
     officials::by_login(&mut conn, login)
         .await?
+        .filter(|o| o.staff_id.is_none() || matches!(actor.who, Who::Operator(_)))
         .ok_or(ServiceError::NotFound)
 }
 
@@ -160,7 +164,7 @@ pub async fn reset(
     login: &str,
 ) -> Result<Invited, ServiceError> {
     require_manager(actor)?;
-    let official = find(services, login).await?;
+    let official = find(services, actor, login).await?;
     let setup_secret = random_secret(32);
     let lookup = lookup_of(&setup_secret);
     let totp_secret = new_totp_secret();
@@ -196,7 +200,7 @@ pub async fn reset(
 /// Disable the official: no sign-in, every session ends. A reset enables them again.
 pub async fn disable(services: &Services, actor: &Actor, login: &str) -> Result<(), ServiceError> {
     require_manager(actor)?;
-    let official = find(services, login).await?;
+    let official = find(services, actor, login).await?;
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<(), ServiceError> {
         officials::disable(tx, official.id).await?;
@@ -229,6 +233,76 @@ pub async fn of_body(
     );
     dms_db::audit::record(&mut conn, &event).await?;
     Ok(list)
+}
+
+/// A web account for a staff member (the staff console), by an operator at the command line;
+/// its name is the staff record's. A staff member has at most one.
+pub async fn add_for_staff(
+    services: &Services,
+    actor: &Actor,
+    staff_id: uuid::Uuid,
+    login: &str,
+) -> Result<Invited, ServiceError> {
+    if !matches!(actor.who, Who::Operator(_)) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut conn = services.conn().await?;
+    let staff = dms_db::staff::live_staff_by_id(&mut conn, staff_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    check_new(login, &staff.name)?;
+    let setup_secret = random_secret(32);
+    let lookup = lookup_of(&setup_secret);
+    let totp_secret = new_totp_secret();
+    let setup_expires_at = Utc::now() + Duration::hours(SETUP_LINK_HOURS);
+    let setup = Setup {
+        lookup: &lookup,
+        expires_at: setup_expires_at,
+        totp_secret: &totp_secret,
+    };
+    let official = conn
+        .transaction(async |tx| -> Result<Official, ServiceError> {
+            if officials::by_login(tx, login).await?.is_some() {
+                return Err(ServiceError::field(
+                    "/login",
+                    FieldCode::Taken,
+                    "is already taken",
+                ));
+            }
+            if officials::of_staff(tx, staff.id).await?.is_some() {
+                return Err(ServiceError::field(
+                    "/staff",
+                    FieldCode::Taken,
+                    "already has a web account",
+                ));
+            }
+            let official =
+                officials::add(tx, Holder::Staff(staff.id), login, &staff.name, &setup).await?;
+            let event = actor.audit(
+                "staff.account_add",
+                Some(staff.id.to_string()),
+                serde_json::json!({"login": login, "account": official.id}),
+            );
+            dms_db::audit::record(tx, &event).await?;
+            Ok(official)
+        })
+        .await?;
+    Ok(Invited {
+        official,
+        setup_secret,
+        setup_expires_at,
+    })
+}
+
+/// [`add_for_staff`], set up at once (demonstrations and tests): the password and TOTP secret.
+pub async fn add_for_staff_enrolled(
+    services: &Services,
+    actor: &Actor,
+    staff_id: uuid::Uuid,
+    login: &str,
+) -> Result<(Official, String, String), ServiceError> {
+    let invited = add_for_staff(services, actor, staff_id, login).await?;
+    enroll_now(services, actor, invited).await
 }
 
 /// A demonstration or test official, set up at once: their password and TOTP secret are

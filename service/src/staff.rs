@@ -118,6 +118,11 @@ pub async fn revoke(
     conn.transaction(async |tx| -> Result<_, ServiceError> {
         let revoked = dms_db::staff::revoke_staff(tx, staff_id).await?;
         if revoked {
+            // Their web account's sessions end with them (the account cannot sign in again:
+            // a revoked staff member opens no session).
+            if let Some(account) = dms_db::officials::of_staff(tx, staff_id).await? {
+                dms_db::officials::end_sessions_of(tx, account.id, "staff_revoked").await?;
+            }
             let event = actor.audit(
                 "staff.revoke",
                 Some(staff_id.to_string()),

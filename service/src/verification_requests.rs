@@ -387,3 +387,35 @@ pub async fn mark_overdue(services: &Services, actor: &Actor) -> Result<usize, S
     })
     .await
 }
+
+/// One request as staff see it (the staff console's request page): officers only requests to
+/// bodies inside their territory (any other is, to them, not there), supervisors all. Audited.
+pub async fn get_for_staff(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(NaiveDate, Request), ServiceError> {
+    let who = actor.require_staff(&[StaffRole::Officer, StaffRole::Supervisor])?;
+    let today = kyiv_date(chrono::Utc::now());
+    let mut conn = services.conn().await?;
+    let r = requests::request(&mut conn, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if who.role == StaffRole::Officer {
+        let codifier = services.codifier().await?;
+        let inside = who
+            .territory
+            .as_deref()
+            .is_some_and(|t| codifier.lies_within(&r.registration_body_hromada, t));
+        if !inside {
+            return Err(ServiceError::NotFound);
+        }
+    }
+    let event = actor.audit(
+        "verification_request.read",
+        Some(r.id.to_string()),
+        serde_json::json!({}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok((today, r))
+}

@@ -13,7 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 use dms_db::audit::AuditEvent;
 use dms_db::bodies::RegistrationBody;
-use dms_db::officials::{self, Official};
+use dms_db::officials::{self, Holder, Official};
+use dms_db::staff::Staff;
 
 /// The limits of sign-in and sessions (configuration `web.*`).
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +55,38 @@ pub enum SignInRefused {
     Locked(DateTime<Utc>),
 }
 
+/// The two doors with accounts: the officials' web (the hosted community register) and the
+/// staff console. Each takes only its own accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Officials,
+    Staff,
+}
+
+impl Realm {
+    fn admits(self, account: &Official) -> bool {
+        match self {
+            Realm::Officials => account.registration_body_id.is_some(),
+            Realm::Staff => account.staff_id.is_some(),
+        }
+    }
+}
+
+/// For whom a session's account acts.
+#[derive(Debug, Clone)]
+pub enum SessionHolder {
+    /// An official, for their registration body.
+    Body(RegistrationBody),
+    /// A DMS staff member, in their role.
+    Staff(Staff),
+}
+
 /// A live session.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub lookup: String,
     pub official: Official,
-    pub body: RegistrationBody,
+    pub holder: SessionHolder,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
 }
@@ -67,16 +94,53 @@ pub struct Session {
 impl Session {
     /// The actor of this session's requests.
     pub fn actor(&self, request_id: String) -> Actor {
-        Actor::official(
-            OfficialRef {
-                id: self.official.id,
-                login: self.official.login.clone(),
-                name: self.official.name.clone(),
-            },
-            self.body.clone(),
-            request_id,
-        )
+        match &self.holder {
+            SessionHolder::Body(body) => Actor::official(
+                OfficialRef {
+                    id: self.official.id,
+                    login: self.official.login.clone(),
+                    name: self.official.name.clone(),
+                },
+                body.clone(),
+                request_id,
+            ),
+            SessionHolder::Staff(staff) => {
+                Actor::staff_on_console(staff.clone(), self.official.login.clone(), request_id)
+            }
+        }
     }
+
+    /// The registration body of an official's session.
+    pub fn body(&self) -> Option<&RegistrationBody> {
+        match &self.holder {
+            SessionHolder::Body(b) => Some(b),
+            SessionHolder::Staff(_) => None,
+        }
+    }
+
+    /// The staff member of a console session.
+    pub fn staff(&self) -> Option<&Staff> {
+        match &self.holder {
+            SessionHolder::Staff(s) => Some(s),
+            SessionHolder::Body(_) => None,
+        }
+    }
+}
+
+/// Whom the account acts for now: its body, or its staff member while not revoked.
+async fn holder_of(
+    conn: &mut dms_db::PgConn,
+    account: &Official,
+) -> Result<Option<SessionHolder>, ServiceError> {
+    Ok(match account.holder() {
+        Some(Holder::Body(id)) => dms_db::bodies::body_by_id(conn, id)
+            .await?
+            .map(SessionHolder::Body),
+        Some(Holder::Staff(id)) => dms_db::staff::live_staff_by_id(conn, id)
+            .await?
+            .map(SessionHolder::Staff),
+        None => None,
+    })
 }
 
 /// TOTP: SHA-1, 6 digits, 30-second steps; a code of the step before or after is accepted too.
@@ -151,18 +215,32 @@ fn official_event(
     let mut details = details;
     if let Some(map) = details.as_object_mut() {
         map.insert("login".into(), official.login.clone().into());
-        map.insert(
-            "registration_body".into(),
-            official.registration_body_id.to_string().into(),
-        );
+        match official.holder() {
+            Some(Holder::Body(id)) => {
+                map.insert("registration_body".into(), id.to_string().into());
+            }
+            Some(Holder::Staff(id)) => {
+                map.insert("staff".into(), id.to_string().into());
+            }
+            None => {}
+        }
         if let Some(s) = &attempt.source {
             map.insert("source".into(), s.clone().into());
         }
     }
+    let (actor_kind, channel) = if official.staff_id.is_some() {
+        ("staff", "console")
+    } else {
+        ("official", "web")
+    };
     AuditEvent {
-        actor_kind: "official".into(),
-        actor_id: Some(official.id.to_string()),
-        channel: "web".into(),
+        actor_kind: actor_kind.into(),
+        actor_id: Some(
+            official
+                .staff_id
+                .map_or_else(|| official.id.to_string(), |s| s.to_string()),
+        ),
+        channel: channel.into(),
         event: event.into(),
         target: None,
         request_id: attempt.request_id.clone(),
@@ -174,6 +252,7 @@ fn official_event(
 /// session opened on success. The cookie's secret is returned once and never stored.
 pub async fn sign_in(
     services: &Services,
+    realm: Realm,
     proof: Proof,
     policy: &Policy,
     attempt: &Attempt<'_>,
@@ -188,12 +267,17 @@ pub async fn sign_in(
         let mut conn = services.conn().await?;
         officials::by_login(&mut conn, login.trim()).await?
     };
-    let Some(official) = official.filter(|o| o.can_sign_in()) else {
+    // An account of the other door is, at this door, an unknown login.
+    let Some(official) = official.filter(|o| o.can_sign_in() && realm.admits(o)) else {
         spend_verification(password).await?;
         let event = AuditEvent {
             actor_kind: "client".into(),
             actor_id: None,
-            channel: "web".into(),
+            channel: match realm {
+                Realm::Officials => "web",
+                Realm::Staff => "console",
+            }
+            .into(),
             event: "web.sign_in_failed".into(),
             target: None,
             request_id: attempt.request_id.clone(),
@@ -222,8 +306,11 @@ pub async fn sign_in(
     let opened = conn
         .transaction(
             async |tx| -> Result<Result<(String, Session), SignInRefused>, ServiceError> {
-                let accepted = match (password_ok, step) {
-                    (true, Some(step)) => officials::record_success(tx, official.id, step).await?,
+                let holder = holder_of(tx, &official).await?;
+                let accepted = match (password_ok, step, &holder) {
+                    (true, Some(step), Some(_)) => {
+                        officials::record_success(tx, official.id, step).await?
+                    }
                     _ => false,
                 };
                 if !accepted {
@@ -234,10 +321,11 @@ pub async fn sign_in(
                         now + policy.lock,
                     )
                     .await?;
-                    let reason = match (password_ok, step) {
-                        (false, _) => "password",
-                        (true, None) => "code",
-                        (true, Some(_)) => "code_reused",
+                    let reason = match (password_ok, step, &holder) {
+                        (false, _, _) => "password",
+                        (true, None, _) => "code",
+                        (true, Some(_), None) => "holder_revoked",
+                        (true, Some(_), Some(_)) => "code_reused",
                     };
                     let event = official_event(
                         &official,
@@ -261,15 +349,13 @@ pub async fn sign_in(
                 let event =
                     official_event(&official, "web.sign_in", attempt, serde_json::json!({}));
                 dms_db::audit::record(tx, &event).await?;
-                let body = dms_db::bodies::body_by_id(tx, official.registration_body_id)
-                    .await?
-                    .ok_or(ServiceError::Internal)?;
+                let holder = holder.ok_or(ServiceError::Internal)?;
                 Ok(Ok((
                     secret,
                     Session {
                         lookup,
                         official: official.clone(),
-                        body,
+                        holder,
                         csrf_token,
                         expires_at,
                     },
@@ -293,6 +379,7 @@ pub enum NoSession {
 /// Its idle time starts over (at most once a minute, to spare writes).
 pub async fn session(
     services: &Services,
+    realm: Realm,
     secret: &str,
     policy: &Policy,
 ) -> Result<Result<Session, NoSession>, ServiceError> {
@@ -305,12 +392,19 @@ pub async fn session(
     let official = officials::by_id(&mut conn, row.official_id)
         .await?
         .ok_or(ServiceError::Internal)?;
+    // A session of the other door's account does not open this door (and is left alone).
+    if !realm.admits(&official) {
+        return Ok(Err(NoSession::Unknown));
+    }
+    let holder = holder_of(&mut conn, &official).await?;
     let reason = if row.expires_at <= now {
         Some("expired")
     } else if row.last_seen_at + policy.idle <= now {
         Some("idle")
     } else if !official.can_sign_in() {
         Some("official_disabled")
+    } else if holder.is_none() {
+        Some("staff_revoked")
     } else {
         None
     };
@@ -339,13 +433,11 @@ pub async fn session(
     if now - row.last_seen_at > Duration::seconds(60) {
         officials::touch_session(&mut conn, &lookup).await?;
     }
-    let body = dms_db::bodies::body_by_id(&mut conn, official.registration_body_id)
-        .await?
-        .ok_or(ServiceError::Internal)?;
+    let holder = holder.ok_or(ServiceError::Internal)?;
     Ok(Ok(Session {
         lookup,
         official,
-        body,
+        holder,
         csrf_token: row.csrf_token,
         expires_at: row.expires_at,
     }))

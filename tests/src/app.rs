@@ -120,6 +120,8 @@ pub struct TestApp {
     pub ops_url: String,
     /// The web interface for officials (plain HTTP on loopback).
     pub web_url: String,
+    /// The staff console (plain HTTP on loopback).
+    pub console_url: String,
     /// The test database as the admin (fixtures that set up data).
     pub database_url: String,
     /// The same database as the runtime role: what the service and the feeder connect as.
@@ -180,6 +182,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         admin_listen: Some("127.0.0.1:0".into()),
         ops_listen: Some("127.0.0.1:0".into()),
         web_listen: Some("127.0.0.1:0".into()),
+        console_listen: Some("127.0.0.1:0".into()),
         metrics_token: opts.metrics_token,
         keys_dir: keys_dir.clone(),
         signing_kid: opts.signing_kid,
@@ -210,6 +213,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
     let admin_url = format!("http://{}", running.admin_addr.unwrap());
     let ops_url = format!("http://{}", running.ops_addr.unwrap());
     let web_url = format!("http://{}", running.web_addr.unwrap());
+    let console_url = format!("http://{}", running.console_addr.unwrap());
     let handles = running.handles.clone();
     for server in running.servers {
         tokio::spawn(server);
@@ -220,6 +224,7 @@ pub async fn spawn_app_with(opts: AppOptions) -> TestApp {
         admin_url,
         ops_url,
         web_url,
+        console_url,
         database_url,
         runtime_url,
         keys_dir,

@@ -13,10 +13,11 @@ pub mod faults;
 pub mod fixtures;
 pub mod load;
 pub mod process;
+pub mod web_client;
 
 pub use app::{spawn_app, spawn_app_with, AppOptions, TestApp};
 pub use db::{fresh_database, DbProxy};
-pub use fixtures::actions::{example, kyiv_day, person_action};
+pub use fixtures::actions::{action_with_unzr, example, kyiv_day, person_action};
 pub use fixtures::bodies::{
     provision, KHMELNYTSKYI_CITY, KHMELNYTSKYI_CLIENT, KHMELNYTSKYI_EDRPOU, KHMELNYTSKYI_HROMADA,
     KYIV_CITY, KYIV_EDRPOU, KYIV_PECHERSKYI, LVIV_EDRPOU, LVIV_HROMADA,

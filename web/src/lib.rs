@@ -6,6 +6,7 @@
 //! writes nothing itself.
 
 pub mod assets;
+pub mod console;
 pub mod error;
 pub mod fields;
 pub mod form;
@@ -17,7 +18,7 @@ pub mod views;
 pub mod widgets;
 
 use actix_web::web;
-use dms_service::web_auth::Policy;
+use dms_service::web_auth::{Policy, Realm};
 use dms_service::Services;
 
 /// How the web interface is served.
@@ -26,6 +27,8 @@ pub struct WebSettings {
     /// The listener serves TLS: cookies are `Secure` and `__Host-` prefixed, HSTS is sent.
     pub tls: bool,
     pub policy: Policy,
+    /// Whose door this is: the officials' web or the staff console.
+    pub realm: Realm,
 }
 
 /// What every page handler shares.
@@ -46,5 +49,11 @@ impl std::fmt::Debug for WebState {
 /// Every page and asset of the web interface.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     pages::routes(cfg);
+    cfg.route("/static/{name}", web::get().to(assets::serve));
+}
+
+/// Every page and asset of the staff console (its own listener).
+pub fn console_routes(cfg: &mut web::ServiceConfig) {
+    console::routes(cfg);
     cfg.route("/static/{name}", web::get().to(assets::serve));
 }

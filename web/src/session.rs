@@ -8,14 +8,20 @@ use crate::WebState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpMessage, HttpRequest};
 use dms_service::actor::RequestId;
-use dms_service::web_auth::{self, NoSession, Session};
+use dms_service::web_auth::{self, NoSession, Realm, Session};
 use dms_service::Actor;
 
 fn cookie_name(state: &WebState, base: &'static str) -> String {
+    // Cookies do not tell ports apart: the console's have names of their own, so that an
+    // official's and a staff member's sessions on one host never meet.
+    let realm = match state.settings.realm {
+        Realm::Officials => "",
+        Realm::Staff => "console_",
+    };
     if state.settings.tls {
-        format!("__Host-{base}")
+        format!("__Host-{realm}{base}")
     } else {
-        base.to_owned()
+        format!("{realm}{base}")
     }
 }
 
@@ -99,6 +105,16 @@ impl Signed {
     pub fn csrf(&self) -> &str {
         &self.session.csrf_token
     }
+
+    /// The registration body of an official's session (the officials' web opens no other).
+    pub fn body(&self) -> Result<&dms_db::bodies::RegistrationBody, WebError> {
+        self.session.body().ok_or(WebError::Forbidden)
+    }
+
+    /// The staff member of a console session (the console opens no other).
+    pub fn staff(&self) -> Result<&dms_db::staff::Staff, WebError> {
+        self.session.staff().ok_or(WebError::Forbidden)
+    }
 }
 
 /// The request's live session; without one, to sign-in (with a note when it has just expired),
@@ -120,7 +136,14 @@ pub async fn signed(state: &WebState, req: &HttpRequest) -> Result<Signed, WebEr
             &back.trim_start_matches('&')
         )));
     };
-    match web_auth::session(&state.services, cookie.value(), &state.settings.policy).await? {
+    let outcome = web_auth::session(
+        &state.services,
+        state.settings.realm,
+        cookie.value(),
+        &state.settings.policy,
+    )
+    .await?;
+    match outcome {
         Ok(session) => {
             let actor = session.actor(request_id(req));
             Ok(Signed { session, actor })

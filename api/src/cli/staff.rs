@@ -1,4 +1,5 @@
-//! `staff add|token|token-revoke|revoke`: bootstrap DMS staff and their tokens.
+//! `staff add|token|token-revoke|revoke|account`: bootstrap DMS staff, their tokens and their
+//! web accounts for the staff console.
 
 use super::{refused, runtime, services, Context, Db};
 use anyhow::Context as _;
@@ -50,6 +51,22 @@ pub enum Command {
         #[arg(long)]
         id: uuid::Uuid,
     },
+    /// Give a staff member a web account for the staff console; prints its one-time set-up
+    /// link (password and TOTP are set there). Reset or disable it with `official reset|disable
+    /// --login`.
+    Account {
+        #[command(flatten)]
+        db: Db,
+        /// The staff member's id.
+        #[arg(long)]
+        id: uuid::Uuid,
+        #[arg(long)]
+        login: String,
+        /// Demonstrations and tests only: set the account up at once and print, as JSON, the
+        /// login, a generated password and the TOTP secret.
+        #[arg(long)]
+        enrolled: bool,
+    },
 }
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
@@ -57,12 +74,70 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::Add { db, .. }
         | Command::Token { db, .. }
         | Command::TokenRevoke { db, .. }
-        | Command::Revoke { db, .. } => db,
+        | Command::Revoke { db, .. }
+        | Command::Account { db, .. } => db,
     };
     let settings = ctx.database(db)?;
     let services = services(&settings)?;
+    if let Command::Account {
+        id,
+        login,
+        enrolled,
+        ..
+    } = command
+    {
+        let console = settings
+            .console_listen
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1:8085".into());
+        let scheme = if settings.tls.web.enabled() {
+            "https"
+        } else {
+            "http"
+        };
+        runtime()?.block_on(account(
+            &services,
+            id,
+            &login,
+            enrolled,
+            &format!("{scheme}://{console}"),
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     runtime()?.block_on(execute(&services, &Actor::operator(), command))?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn account(
+    services: &Services,
+    id: uuid::Uuid,
+    login: &str,
+    enrolled: bool,
+    console: &str,
+) -> anyhow::Result<()> {
+    let actor = Actor::operator();
+    if enrolled {
+        let (account, password, totp_secret) =
+            dms_service::officials::add_for_staff_enrolled(services, &actor, id, login)
+                .await
+                .map_err(refused)?;
+        let out = serde_json::json!({
+            "login": account.login,
+            "password": password,
+            "totp_secret": totp_secret,
+        });
+        println!("{out}");
+    } else {
+        let invited = dms_service::officials::add_for_staff(services, &actor, id, login)
+            .await
+            .map_err(refused)?;
+        eprintln!(
+            "web account {} added; the link below works once, until {}",
+            invited.official.login, invited.setup_expires_at
+        );
+        println!("{console}/setup/{}", invited.setup_secret);
+    }
+    Ok(())
 }
 
 async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow::Result<()> {
@@ -114,6 +189,7 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
                 }
             );
         }
+        Command::Account { .. } => anyhow::bail!("a web account is made by `staff account`"),
     }
     Ok(())
 }

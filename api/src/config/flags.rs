@@ -28,6 +28,10 @@ pub struct ServeFlags {
     /// absent [env DMS_WEB_LISTEN]
     #[arg(long)]
     pub web_listen: Option<String>,
+    /// The staff console's address (same TLS as the web interface); not started when absent
+    /// [env DMS_CONSOLE_LISTEN]
+    #[arg(long)]
+    pub console_listen: Option<String>,
     /// Directory of signing keys (`<kid>.ed25519`, `<kid>.pub`) [env DMS_KEYS_DIR; default
     /// .local/keys]
     #[arg(long)]
@@ -65,6 +69,11 @@ impl ServeFlags {
             )
             .set("api.ops_listen", "--ops-listen", self.ops_listen.as_ref())
             .set("api.web_listen", "--web-listen", self.web_listen.as_ref())
+            .set(
+                "api.console_listen",
+                "--console-listen",
+                self.console_listen.as_ref(),
+            )
             .set("keys_dir", "--keys-dir", self.keys_dir.as_ref())
             .set("signing_kid", "--signing-kid", self.signing_kid.as_ref())
             .set("db.pool_size", "--db-pool-size", self.db_pool_size)

@@ -15,7 +15,9 @@ mod residence;
 mod view;
 
 pub use intake::record;
-pub use view::{feed_gauges, view_for_body, ActionView, StateCount};
+pub use view::{
+    feed_gauges, view_for_body, view_for_staff, ActionView, StaffActionView, StateCount,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Bool, Text, Timestamptz, Uuid as SqlUuid};

@@ -95,3 +95,52 @@ pub async fn feed_gauges(conn: &mut PgConn) -> Result<Vec<StateCount>, DbError> 
     .load(conn)
     .await?)
 }
+
+/// An action as DMS staff see it: what the body sent, whose it is and where.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StaffActionView {
+    #[diesel(embed)]
+    pub view: ActionView,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub body: serde_json::Value,
+    #[diesel(sql_type = Text)]
+    pub registration_body_edrpou: String,
+    #[diesel(sql_type = Text)]
+    pub registration_body_name: String,
+    #[diesel(sql_type = Text)]
+    pub registration_body_hromada: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub katottg: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub person_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+}
+
+/// Any action with this id, for staff (the caller checks the staff member's territory).
+pub async fn view_for_staff(
+    conn: &mut PgConn,
+    id: Uuid,
+) -> Result<Option<StaffActionView>, DbError> {
+    let rows: Vec<StaffActionView> = diesel::sql_query(
+        "SELECT a.id, a.dms_number, a.external_id, a.action_type, a.action_date, a.received_at, \
+                a.late, c.receipt, f.state AS feed_state, f.dataset_seq, f.reason AS feed_reason, \
+                x.id AS cancelled_by_id, x.dms_number AS cancelled_by_number, \
+                t.id AS cancels_id, t.dms_number AS cancels_number, \
+                a.body, b.edrpou AS registration_body_edrpou, b.name AS registration_body_name, \
+                b.hromada_katottg AS registration_body_hromada, \
+                coalesce(a.katottg, t.katottg) AS katottg, coalesce(a.person_id, t.person_id) AS person_id, \
+                a.channel \
+         FROM registration_actions a \
+         JOIN registration_bodies b ON b.id = a.registration_body_id \
+         JOIN confirmations c ON c.action_id = a.id \
+         LEFT JOIN feed_items f ON f.action_id = a.id \
+         LEFT JOIN registration_actions x ON x.cancels_action_id = a.id \
+         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
+         WHERE a.id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}

@@ -77,6 +77,18 @@ async fn put_dataset(
     HttpResponse::Ok().json(answer)
 }
 
+/// `POST /control/down` or `/control/up`: the double's own switch for tests that drive it from
+/// another process (the console's browser tests); the feeder never calls it.
+async fn control(path: web::Path<String>, state: web::Data<Arc<Mutex<EddrState>>>) -> HttpResponse {
+    let down = match path.as_str() {
+        "down" => true,
+        "up" => false,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    state.lock().unwrap().down = down;
+    HttpResponse::NoContent().finish()
+}
+
 impl Eddr {
     pub async fn start() -> Self {
         Eddr::start_with(None).await
@@ -95,6 +107,7 @@ impl Eddr {
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(512 * 1024 * 1024))
                 .route("/datasets/{seq}", web::put().to(put_dataset))
+                .route("/control/{state}", web::post().to(control))
         })
         .workers(1);
         let (server, scheme) = match &tls {

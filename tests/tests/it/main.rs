@@ -10,6 +10,7 @@ mod audit_coverage;
 mod bulk;
 mod cancellation;
 mod channels;
+mod console;
 mod credentials;
 mod enums;
 mod feeder;

@@ -9,14 +9,8 @@ use dms_service::{officials, Actor, Services};
 use dms_tests::app::{spawn_app, TestApp};
 use dms_tests::db;
 use dms_tests::fixtures::people;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
-
-struct Official {
-    login: String,
-    password: String,
-    secret: String,
-}
+use dms_tests::web_client::{attr, code, current_step, Browser, Official};
+use reqwest::header::{LOCATION, SET_COOKIE};
 
 async fn enrolled(app: &TestApp, edrpou: &str, login: &str) -> Official {
     let pool = dms_db::pool::connect(&app.database_url, 2).unwrap();
@@ -32,126 +26,12 @@ async fn enrolled(app: &TestApp, edrpou: &str, login: &str) -> Official {
     }
 }
 
-/// The RFC 6238 code of `secret` (base32) for the 30-second step `step`.
-fn code(secret: &str, step: u64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .unwrap();
-    let t = totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        String::new(),
-    );
-    t.generate(step * 30)
-}
-
-fn current_step() -> u64 {
-    (chrono::Utc::now().timestamp() / 30) as u64
-}
-
-/// A browser without a cookie jar: cookies are carried by hand, redirects not followed.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: Vec<(String, String)>,
-}
-
-fn attr<'a>(html: &'a str, marker: &str) -> &'a str {
-    let at = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} not in page"));
-    let rest = &html[at + marker.len()..];
-    &rest[..rest.find('"').unwrap()]
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-            base: app.web_url.clone(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) {
-        for v in headers.get_all(SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != name);
-            if !value.is_empty() {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> (u16, HeaderMap, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        self.keep(&headers);
-        (status, headers, r.text().await.unwrap())
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, HeaderMap, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        self.keep(&headers);
-        (status, headers, r.text().await.unwrap())
-    }
-
-    /// Sign in with `code`; the answer's status.
-    async fn sign_in(&mut self, o: &Official, code: &str) -> u16 {
-        let (_, _, page) = self.get("/sign-in").await;
-        let csrf = attr(&page, "name=\"csrf\" value=\"").to_owned();
-        let form = [
-            ("csrf", csrf.as_str()),
-            ("login", o.login.as_str()),
-            ("password", o.password.as_str()),
-            ("code", code),
-            ("next", "/"),
-        ];
-        self.post("/sign-in", &form).await.0
-    }
-
-    fn has_session(&self) -> bool {
-        self.cookies.iter().any(|(n, _)| n == "dms_session")
-    }
-}
-
 #[tokio::test]
 async fn sign_in_needs_the_password_and_a_current_code_and_each_code_works_once() {
     let app = spawn_app().await;
     let o = enrolled(&app, app.body.edrpou.as_str(), "khm.one").await;
     let step = current_step();
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(&app.web_url);
     assert_eq!(b.sign_in(&o, &code(&o.secret, step + 5)).await, 401);
     assert!(!b.has_session());
     let wrong = Official {
@@ -167,7 +47,7 @@ async fn sign_in_needs_the_password_and_a_current_code_and_each_code_works_once(
     assert_eq!(status, 200);
     assert!(page.contains("Тест Олена"), "{page}");
     // The same code again, from another browser: refused (a code is accepted once).
-    let mut other = Browser::new(&app);
+    let mut other = Browser::new(&app.web_url);
     assert_eq!(other.sign_in(&o, &code(&o.secret, step)).await, 401);
     assert!(!other.has_session());
     let audited = db::count(
@@ -182,7 +62,7 @@ async fn sign_in_needs_the_password_and_a_current_code_and_each_code_works_once(
 async fn five_failures_in_a_row_lock_the_official_even_against_the_right_code() {
     let app = spawn_app().await;
     let o = enrolled(&app, app.body.edrpou.as_str(), "khm.lock").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(&app.web_url);
     for _ in 0..5 {
         assert_eq!(b.sign_in(&o, "000000").await, 401);
     }
@@ -222,7 +102,7 @@ fn action_form<'a>(
 
 async fn signed_in(app: &TestApp, edrpou: &str, login: &str) -> Browser {
     let o = enrolled(app, edrpou, login).await;
-    let mut b = Browser::new(app);
+    let mut b = Browser::new(&app.web_url);
     assert_eq!(b.sign_in(&o, &code(&o.secret, current_step())).await, 303);
     b
 }
@@ -360,7 +240,7 @@ async fn another_communitys_official_sees_nothing_of_ours() {
 #[tokio::test]
 async fn pages_carry_the_security_headers_and_the_cookies_are_strict() {
     let app = spawn_app().await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(&app.web_url);
     let (status, headers, page) = b.get("/sign-in").await;
     assert_eq!(status, 200);
     let csp = headers["content-security-policy"].to_str().unwrap();

@@ -48,7 +48,7 @@ pub async fn sign_in_page(
 ) -> PageResult {
     let (csrf, cookie) = pre_session_token(&state, &req);
     let page = SignInPage {
-        chrome: Chrome::anonymous("Вхід"),
+        chrome: Chrome::anonymous_in(state.settings.realm, "Вхід"),
         csrf,
         next: local_path(q.next.as_deref()),
         login: String::new(),
@@ -95,6 +95,7 @@ pub async fn sign_in(
     };
     let outcome = web_auth::sign_in(
         &state.services,
+        state.settings.realm,
         proof,
         &state.settings.policy,
         &attempt(&req),
@@ -119,7 +120,7 @@ pub async fn sign_in(
                 ),
             };
             let page = SignInPage {
-                chrome: Chrome::anonymous("Вхід"),
+                chrome: Chrome::anonymous_in(state.settings.realm, "Вхід"),
                 csrf: form.csrf,
                 next: local_path(Some(&form.next)),
                 login: form.login,
@@ -212,7 +213,7 @@ async fn render_setup(
     let (csrf, cookie) = pre_session_token(state, req);
     let status = faults.status();
     let page = SetupPage {
-        chrome: Chrome::anonymous("Налаштування входу"),
+        chrome: Chrome::anonymous_in(state.settings.realm, "Налаштування входу"),
         csrf,
         login: offer.login,
         name: offer.name,
@@ -261,7 +262,7 @@ pub async fn setup(
     .await?;
     match done {
         Ok(()) => html(&SetupDone {
-            chrome: Chrome::anonymous("Вхід налаштовано"),
+            chrome: Chrome::anonymous_in(state.settings.realm, "Вхід налаштовано"),
         }),
         Err(faults) => render_setup(&state, &req, &secret, setup_faults(&faults)).await,
     }

@@ -20,32 +20,90 @@ pub struct User {
     pub csrf: String,
 }
 
-/// What the layout needs: the page's title, who is signed in, which section is current.
+/// A section of the navigation: (key, address, label).
+pub type Section = (&'static str, &'static str, &'static str);
+
+/// What the layout needs: the page's title, the service it belongs to, who is signed in, the
+/// navigation and which section of it is current.
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub title: String,
+    pub service: &'static str,
     pub user: Option<User>,
     pub nav: &'static str,
+    pub sections: Vec<Section>,
 }
 
+/// The officials' web (the hosted community register).
+pub const REGISTER: &str = "Реєстр територіальної громади — ДМС України";
+/// The staff console.
+pub const CONSOLE: &str = "Консоль працівника ДМС України";
+
+const REGISTER_SECTIONS: [Section; 6] = [
+    ("home", "/", "Головна"),
+    ("new", "/actions/new", "Нова дія"),
+    ("actions", "/actions", "Дії"),
+    ("residents", "/residents", "Мешканці"),
+    ("requests", "/requests", "Запити ДМС"),
+    ("notices", "/notices", "Сповіщення"),
+];
+
 impl Chrome {
+    /// A page before sign-in, or an error page: of the register unless told otherwise.
     pub fn anonymous(title: &str) -> Chrome {
+        Chrome::anonymous_in(dms_service::web_auth::Realm::Officials, title)
+    }
+
+    pub fn anonymous_in(realm: dms_service::web_auth::Realm, title: &str) -> Chrome {
         Chrome {
             title: title.to_owned(),
+            service: match realm {
+                dms_service::web_auth::Realm::Officials => REGISTER,
+                dms_service::web_auth::Realm::Staff => CONSOLE,
+            },
             user: None,
             nav: "",
+            sections: Vec::new(),
         }
     }
 
+    /// A page of the officials' web.
     pub fn signed(signed: &Signed, title: impl Into<String>, nav: &'static str) -> Chrome {
         Chrome {
             title: title.into(),
+            service: REGISTER,
             user: Some(User {
                 name: signed.session.official.name.clone(),
-                body: signed.session.body.name.clone(),
+                body: signed
+                    .session
+                    .body()
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
                 csrf: signed.csrf().to_owned(),
             }),
             nav,
+            sections: REGISTER_SECTIONS.to_vec(),
+        }
+    }
+
+    /// A page of the staff console: the navigation is the role's.
+    pub fn console(
+        signed: &Signed,
+        title: impl Into<String>,
+        nav: &'static str,
+        sections: Vec<Section>,
+        whom: String,
+    ) -> Chrome {
+        Chrome {
+            title: title.into(),
+            service: CONSOLE,
+            user: Some(User {
+                name: signed.session.official.name.clone(),
+                body: whom,
+                csrf: signed.csrf().to_owned(),
+            }),
+            nav,
+            sections,
         }
     }
 
@@ -53,16 +111,8 @@ impl Chrome {
         self.nav == key
     }
 
-    /// The sections of the navigation: (key, address, label).
-    pub fn sections(&self) -> [(&'static str, &'static str, &'static str); 6] {
-        [
-            ("home", "/", "Головна"),
-            ("new", "/actions/new", "Нова дія"),
-            ("actions", "/actions", "Дії"),
-            ("residents", "/residents", "Мешканці"),
-            ("requests", "/requests", "Запити ДМС"),
-            ("notices", "/notices", "Сповіщення"),
-        ]
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
     }
 }
 

@@ -183,8 +183,8 @@ pub async fn extract(
             "residents",
         ),
         r: ResidentLine::new(&resident, &settlements),
-        body: signed.session.body.name.clone(),
-        edrpou: signed.session.body.edrpou.clone(),
+        body: signed.body()?.name.clone(),
+        edrpou: signed.body()?.edrpou.clone(),
         made_at: uk::kyiv_time(chrono::Utc::now()),
         official: signed.session.official.name.clone(),
     })

@@ -1,0 +1,318 @@
+"""Browser tests of the staff console (issue 13): each role's main paths in Debian's Chromium,
+axe-core on every page, screenshots for docs/console-guide.uk.md.
+
+Run by ops/webtest after the officials' scenarios, against the same service (the console on its
+own TLS listener). Environment, besides ops/webtest's WEBTEST_*:
+
+    CONSOLETEST_BASE      https://<console listener>
+    CONSOLETEST_STAFF     JSON file {"officer"|"supervisor"|"auditor": {"login","password","totp_secret"}}
+    CONSOLETEST_EDDR      the ЄДДР double's URL (POST /control/down|up switches it)
+    CONSOLETEST_FEEDER    a command that runs the feeder once (build and deliver what is due)
+
+    ops/webtest console               only the console's scenarios
+    WEBTEST_SCREENSHOTS=1 ops/webtest    also refreshes docs/console-guide/*.png
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import date, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import webtest as w  # noqa: E402
+import webtest_support as wt  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+BASE = os.environ["CONSOLETEST_BASE"]
+STAFF = json.load(open(os.environ["CONSOLETEST_STAFF"], encoding="utf-8"))
+EDDR = os.environ["CONSOLETEST_EDDR"]
+FEEDER = os.environ["CONSOLETEST_FEEDER"]
+SHOTS = "console-guide"
+LVIV_EDRPOU = "04055896"
+LVIV_HROMADA = w.LVIV_HROMADA
+Fail, expect, psql = w.Fail, w.expect, w.psql
+
+
+def shot(page, name):
+    wt.screenshot(page, name, directory=SHOTS)
+
+
+def path_of(page):
+    return urllib.parse.urlparse(page.url).path
+
+
+class Console:
+    """Signed-in pages per role, each checked by axe on every navigation."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.pages = {}
+        self.visited = 0
+        self.last_step = {}
+
+    def check(self, page, what=""):
+        self.visited += 1
+        bad = wt.axe_check(page)
+        if bad:
+            raise Fail(f"axe on {page.url} {what}: " + "; ".join(
+                f"{v['id']} ({v['impact']}): {v['help']} at {v['targets'][:3]}" for v in bad))
+
+    def goto(self, page, path, status=200):
+        res = page.goto(BASE + path)
+        got = res.status if res else None
+        expect(got == status, f"GET {path}: status {got}, expected {status}: {w._problem(page)}")
+        self.check(page)
+        return page
+
+    def code(self, login, secret):
+        while True:
+            now = time.time()
+            cur = int(now // 30)
+            step = max(cur - 1, self.last_step.get(login, -1) + 1)
+            if step <= cur + 1:
+                break
+            time.sleep((step - 1) * 30 - now + 0.5)
+        return step, w._totp_at(secret, step)
+
+    def sign_in(self, page, who):
+        page.goto(BASE + "/sign-in")
+        self.check(page, "sign-in")
+        step, code = self.code(who["login"], who["totp_secret"])
+        page.get_by_label("Логін").fill(who["login"])
+        page.get_by_label("Пароль", exact=True).fill(who["password"])
+        page.get_by_label("Код із застосунку автентифікації").fill(code)
+        page.get_by_role("button", name="Увійти").click()
+        page.wait_for_load_state()
+        self.check(page, "after sign-in")
+        self.last_step[who["login"]] = step
+        return path_of(page)
+
+    def role(self, role):
+        if role not in self.pages:
+            ctx = self.browser.new_context(ignore_https_errors=True, locale="uk-UA",
+                                           viewport={"width": 1280, "height": 900})
+            ctx.set_default_timeout(w.PAGE_TIMEOUT_MS)
+            page = ctx.new_page()
+            got = self.sign_in(page, STAFF[role])
+            expect(got == "/", f"{role} did not reach the console's home: {page.url} {w._problem(page)}")
+            self.pages[role] = page
+        return self.pages[role]
+
+    def close(self):
+        for p in self.pages.values():
+            try:
+                p.context.close()
+            except Exception:
+                pass
+
+
+def submit_lviv(doc):
+    return w.http_json("POST", w.API + "/v1/registration-actions", doc, w.OTHER_TOKEN)
+
+
+def lviv_action(person, katottg=LVIV_HROMADA, with_unzr=True):
+    """A declaration of residence in Lviv for `person` (from webtest.new_person), today."""
+    p = {
+        "surname": person["surname"],
+        "given_name": person["given_name"],
+        "patronymic": person["patronymic"],
+        "birth_date": person["birth_date"],
+        "sex": person["sex"],
+        "citizenship": ["UKR"],
+        "document": {"type": "id_card", "number": person["doc_number"], "issued_on": "2020-01-15",
+                     "issuer": "4601", "expires_on": "2030-01-15"},
+    }
+    if with_unzr:
+        p["unzr"] = person["unzr"]
+    return {
+        "schema": "registration-action.v1",
+        "external_id": "console-" + os.urandom(6).hex(),
+        "action": {"type": "declaration_of_residence", "date": date.today().isoformat()},
+        "person": p,
+        "address": {"katottg": katottg, "street": "вулиця Городоцька", "building": person["building"],
+                    "apartment": person["apartment"], "postal_code": "79000"},
+    }
+
+
+def scenario_sign_in(c):
+    """Each role signs in with its password and TOTP code and sees its own navigation."""
+    want = {
+        "officer": ["Запити на перевірку", "Пошук осіб і дій"],
+        "supervisor": ["Органи реєстрації", "Календар", "Заборони", "Набори даних", "Внесення до ЄДДР"],
+        "auditor": ["Журнал аудиту", "Перевірка ланцюга", "Звіти"],
+    }
+    page = c.browser.new_context(ignore_https_errors=True, locale="uk-UA").new_page()
+    c.goto(page, "/sign-in")
+    shot(page, "sign-in")
+    page.context.close()
+    for role, items in want.items():
+        p = c.role(role)
+        nav = p.locator("nav").inner_text()
+        for item in items:
+            expect(item in nav, f"{role}'s navigation lacks «{item}»: {nav!r}")
+        shot(p, f"home-{role}")
+    return "three roles signed in, each with its navigation"
+
+
+def scenario_refusals(c):
+    """Each role is refused what its role may not do (the API's matrix), with a 403 page."""
+    refused = {
+        "officer": ["/bodies/" + LVIV_EDRPOU, "/datasets", "/audit", "/audit/verify", "/reports",
+                    "/register-entries"],
+        "supervisor": ["/audit", "/audit/verify", "/requests/new"],
+        "auditor": ["/requests", "/search", "/bans", "/datasets", "/bodies/" + LVIV_EDRPOU],
+    }
+    for role, paths in refused.items():
+        p = c.role(role)
+        for path in paths:
+            c.goto(p, path, status=403)
+            expect("Недостатньо прав" in p.locator("main").inner_text(), f"{role} {path}: no refusal page")
+    shot(c.role("auditor"), "refused")
+    return f"{sum(len(v) for v in refused.values())} refusals, each a 403 page"
+
+
+def working_days_from_calendar(c, page, months):
+    """{date: working?} as the console's month view shows them."""
+    days = {}
+    for m in months:
+        c.goto(page, "/calendar?month=" + m)
+        for row in page.locator("table tbody tr").all():
+            cells = [t.strip() for t in row.locator("td").all_inner_texts()]
+            d = date(int(cells[0][6:10]), int(cells[0][3:5]), int(cells[0][0:2]))
+            days[d] = cells[2] == "Робочий"
+    return days
+
+
+def official_requests_page(c, who, rid):
+    """The Lviv official's own web: /requests lists the request."""
+    ctx = c.browser.new_context(ignore_https_errors=True, locale="uk-UA")
+    page = ctx.new_page()
+    try:
+        page.goto(w.BASE + "/sign-in")
+        cur = int(time.time() // 30)
+        page.get_by_label("Логін").fill(who["login"])
+        page.get_by_label("Пароль", exact=True).fill(who["password"])
+        page.get_by_label("Код із застосунку автентифікації").fill(w._totp_at(who["totp_secret"], cur + 1))
+        page.get_by_role("button", name="Увійти").click()
+        page.wait_for_load_state()
+        page.goto(w.BASE + "/requests")
+        c.check(page, "official's requests")
+        return page.locator(f'a[href="/requests/{rid}"]').count() >= 1
+    finally:
+        ctx.close()
+
+
+def scenario_officer_request(c):
+    """An officer finds a person, sends a request to the body of their address; it appears in
+    the community's API and web lists, and the deadline shown is the calendar's third working
+    day after receipt."""
+    person = w.new_person()
+    status, body = submit_lviv(lviv_action(person))
+    expect(status == 201, f"the Lviv action: {status} {body}")
+    p = c.role("officer")
+    c.goto(p, "/requests/new")
+    p.get_by_label("УНЗР").fill(person["unzr"])
+    p.get_by_role("button", name="Знайти").click()
+    p.wait_for_load_state()
+    c.check(p, "search results")
+    link = p.locator(f'a[href="/requests/new?action={body["action_id"]}"]')
+    expect(link.count() == 1, f"the person's action is not offered: {p.locator('main').inner_text()[:400]}")
+    shot(p, "officer-find-person")
+    link.click()
+    p.wait_for_load_state()
+    c.check(p, "request form")
+    expect(LVIV_EDRPOU in p.locator("main").inner_text(), "the form does not name the Lviv body")
+    p.locator("#question-confirm_current_address").check()
+    p.get_by_label("Пояснення").fill("Прохання підтвердити місце проживання")
+    shot(p, "officer-request-form")
+    p.get_by_role("button", name="Надіслати запит").click()
+    p.wait_for_load_state()
+    c.check(p, "request page")
+    m = re.match(r"^/requests/([0-9a-f-]{36})$", path_of(p))
+    expect(m, f"sending led to {p.url}: {w._problem(p)}")
+    rid = m.group(1)
+    # The community lists it over the API (its receipt; the deadline starts today) …
+    req = urllib.request.Request(w.API + "/v1/verification-requests",
+                                 headers={"Authorization": "Bearer " + w.OTHER_TOKEN})
+    with urllib.request.urlopen(req, timeout=20) as res:
+        listed = json.loads(res.read())
+    mine = [r for r in listed if r["id"] == rid]
+    expect(len(mine) == 1, f"the request is not in Lviv's API list: {listed}")
+    due = date.fromisoformat(mine[0]["due_date"])
+    # … and on its web.
+    expect(official_requests_page(c, w.OTHER_OFFICIAL, rid), "the request is not on the Lviv official's web list")
+    # The console shows the same deadline, and it is the calendar's third working day.
+    c.goto(p, f"/requests/{rid}")
+    text = p.locator("main").inner_text()
+    expect(due.strftime("%d.%m.%Y") in text, f"the console does not show the due date {due}: {text[:500]}")
+    shot(p, "officer-request")
+    today = date.today()
+    months = sorted({today.strftime("%Y-%m"), (today + timedelta(days=20)).strftime("%Y-%m")})
+    days = working_days_from_calendar(c, p, months)
+    counted, d = 0, today
+    while counted < 3:
+        d += timedelta(days=1)
+        counted += 1 if days.get(d, False) else 0
+    expect(d == due, f"the calendar's third working day after {today} is {d}, the request is due {due}")
+    c.goto(p, "/requests")
+    expect(p.locator(f'a[href="/requests/{rid}"]').count() == 1, "the request is not in the officer's list")
+    shot(p, "officer-requests")
+    c.role("officer").goto(BASE + "/calendar")
+    c.check(c.role("officer"), "calendar")
+    shot(c.role("officer"), "calendar")
+    c.made_person = person
+    c.made_action = body["action_id"]
+    return f"request {rid} due {due}: in Lviv's API and web lists, the calendar's 3rd working day"
+
+
+def scenario_ban(c):
+    """A supervisor's ban refuses the next submission in that territory."""
+    p = c.role("supervisor")
+    c.goto(p, "/bans")
+    p.get_by_label("Територія (код КАТОТТГ будь-якого рівня)").fill(LVIV_HROMADA)
+    p.get_by_label("З дати").fill(date.today().isoformat())
+    p.get_by_label("Підстава").fill("Рішення ради оборони Львівської області (тест)")
+    p.get_by_role("button", name="Встановити заборону").click()
+    p.wait_for_load_state()
+    c.check(p, "ban set")
+    expect("Заборону встановлено" in p.locator("main").inner_text(), f"no banner: {w._problem(p)}")
+    shot(p, "bans")
+    status, body = submit_lviv(lviv_action(w.new_person()))
+    expect(status == 422 and "territory_restricted" in str(body),
+           f"a submission under the ban answered {status} {body}")
+    return "the next submission in the banned hromada: 422 territory_restricted"
+
+
+def scenario_auditor(c):
+    """The auditor sees the row of a search just made on the console; the chain verifies; the
+    reports show a table, a chart and a CSV download."""
+    o = c.role("officer")
+    person = getattr(c, "made_person", None) or w.new_person()
+    c.goto(o, "/search?unzr=" + urllib.parse.quote(person["unzr"]))
+    a = c.role("auditor")
+    c.goto(a, "/audit?event=registration_action.search")
+    rows = a.locator("table tbody tr")
+    expect(rows.count() >= 1, "the audit log shows no search")
+    first = rows.first.inner_text()
+    expect("registration_action.search" in first and "console" in first,
+           f"the newest search row is not the console's: {first!r}")
+    shot(a, "audit-log")
+    c.goto(a, "/audit/verify")
+    expect("Ланцюг цілий" in a.locator("main").inner_text(), "the chain does not verify")
+    shot(a, "audit-verify")
+    c.goto(a, "/reports?kind=volumes")
+    expect(a.locator("figure img[alt]").count() == 1, "the volumes report has no chart")
+    expect(a.locator("table tbody tr").count() >= 1, "the volumes report has no rows")
+    shot(a, "reports")
+    href = a.locator('a:has-text("Завантажити CSV")').get_attribute("href")
+    with a.expect_download() as dl:
+        a.locator('a:has-text("Завантажити CSV")').click()
+    text = open(dl.value.path(), encoding="utf-8").read()
+    expect(text.startswith("registration_body_edrpou,day,action_type,count"), f"CSV {href}: {text[:100]!r}")
+    return "search row seen, chain intact, report with chart and CSV"

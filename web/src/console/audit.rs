@@ -1,0 +1,201 @@
+//! The auditor's screens: the audit log (paged, filtered), the chain's verification with its
+//! result, and the reports as tables, charts and CSV.
+
+use super::page::{Block, Cell, ChartImg, Form, Page, Row, Table};
+use super::staff;
+use crate::error::{PageResult, WebError};
+use crate::fields::Faults;
+use crate::uk;
+use crate::widgets::{Field, Kind, Section};
+use crate::WebState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDate};
+use dms_db::enums::ReportKind;
+use dms_service::ServiceError;
+use serde::Deserialize;
+
+pub async fn verify(state: web::Data<WebState>, req: HttpRequest) -> PageResult {
+    let c = staff(&state, &req).await?;
+    let v = dms_service::audit_log::verify(&state.services, &c.signed.actor, None).await?;
+    let intact = v.first_broken.is_none() && v.holes.is_empty();
+    let mut facts = vec![
+        (
+            "Результат".to_owned(),
+            if intact {
+                Cell::tag("Ланцюг цілий", "green")
+            } else {
+                Cell::tag("Ланцюг порушено", "red")
+            },
+        ),
+        (
+            "Запечатаних записів".to_owned(),
+            Cell::text(v.sealed_rows.to_string()),
+        ),
+    ];
+    if let Some(b) = v.first_broken {
+        facts.push((
+            "Перший порушений запис".to_owned(),
+            Cell::text(b.to_string()),
+        ));
+    }
+    if let Some(r) = &v.reason {
+        facts.push(("Причина".to_owned(), Cell::text(r.clone())));
+    }
+    if !v.holes.is_empty() {
+        let holes: Vec<String> = v.holes.iter().map(i64::to_string).collect();
+        facts.push((
+            "Записи без печатки".to_owned(),
+            Cell::text(holes.join(", ")),
+        ));
+    }
+    if let Some(h) = &v.head {
+        facts.push((
+            "Остання печатка".to_owned(),
+            Cell::text(format!("№ {}", h.seq)),
+        ));
+    }
+    Page::new(c.chrome("Перевірка ланцюга журналу", "verify"), "Перевірка ланцюга журналу аудиту")
+        .block(
+            Block::default()
+                .para("Кожен запис журналу запечатано в ланцюг гешів; перевірка проходить увесь ланцюг заново. Сама перевірка також записується до журналу.")
+                .summary(facts),
+        )
+        .render()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportQuery {
+    kind: String,
+    from: String,
+    to: String,
+}
+
+fn kind_of(s: &str) -> ReportKind {
+    match s {
+        "volumes" => ReportKind::Volumes,
+        "overdue" => ReportKind::Overdue,
+        _ => ReportKind::Late,
+    }
+}
+
+fn kind_title(k: ReportKind) -> &'static str {
+    match k {
+        ReportKind::Late => "Подання із запізненням за органами реєстрації",
+        ReportKind::Volumes => "Кількість дій за днями і видами",
+        ReportKind::Overdue => "Прострочені відповіді на запити за органами реєстрації",
+    }
+}
+
+fn period(q: &ReportQuery) -> (NaiveDate, NaiveDate) {
+    let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
+    let to = q.to.parse().unwrap_or(today);
+    let from = q.from.parse().unwrap_or(to - Duration::days(29));
+    (from, to)
+}
+
+pub async fn reports(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    q: web::Query<ReportQuery>,
+) -> PageResult {
+    let c = staff(&state, &req).await?;
+    let kind = kind_of(&q.kind);
+    let (from, to) = period(&q);
+    let mut faults = Faults::default();
+    let rows = match dms_service::reports::report(&state.services, &c.signed.actor, kind, from, to)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(ServiceError::ValidationFailed(_)) | Err(ServiceError::SchemaViolation(_)) => {
+            faults.add(
+                "to",
+                "Кінець періоду — не раніше початку; період — не довше 366 днів",
+            );
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let form = Form {
+        action: "/reports".into(),
+        sections: vec![Section {
+            legend: "Звіт",
+            fields: vec![
+                Field::new("kind", "Звіт", kind.as_str(), &faults)
+                    .kind(Kind::Select)
+                    .options([
+                        ("late", kind_title(ReportKind::Late)),
+                        ("volumes", kind_title(ReportKind::Volumes)),
+                        ("overdue", kind_title(ReportKind::Overdue)),
+                    ]),
+                Field::new("from", "З дати", &from.to_string(), &faults).kind(Kind::Date),
+                Field::new("to", "По дату", &to.to_string(), &faults).kind(Kind::Date),
+            ],
+        }],
+        button: "Показати".into(),
+        ..Form::default()
+    };
+    let table_rows = rows
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Cell::text(r.registration_body_edrpou.clone()),
+                Cell::text(r.day.map(uk::date).unwrap_or_else(|| "—".into())),
+                Cell::text(
+                    r.action_type
+                        .map(|t| uk::action_type(t.as_str()))
+                        .unwrap_or("—"),
+                ),
+                Cell::text(r.count.to_string()),
+            ])
+        })
+        .collect();
+    let mut result = Block::heading(kind_title(kind))
+        .para(format!("Період: {} — {}.", uk::date(from), uk::date(to)))
+        .links(vec![Cell::link(
+            "Завантажити CSV",
+            format!("/reports/{}.csv?from={from}&to={to}", kind.as_str()),
+        )]);
+    result.chart = None::<ChartImg>; // charts: merged next
+    result = result.table(Table {
+        caption: "Дані звіту".into(),
+        headers: vec!["Орган (ЄДРПОУ)", "День", "Вид дії", "Кількість"],
+        rows: table_rows,
+        empty: "За цей період даних немає.".into(),
+    });
+    Page::new(c.chrome("Звіти", "reports"), "Звіти")
+        .faults(faults.clone())
+        .block(Block::default().form(form))
+        .block(result)
+        .render()
+}
+
+pub async fn report_csv(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    kind: web::Path<String>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, WebError> {
+    let c = staff(&state, &req).await?;
+    let kind = match kind.as_str() {
+        "late" | "volumes" | "overdue" => kind_of(&kind),
+        _ => return Err(WebError::NotFound),
+    };
+    let (from, to) = period(&q);
+    let rows =
+        dms_service::reports::report(&state.services, &c.signed.actor, kind, from, to).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}-{from}-{to}.csv\"", kind.as_str()),
+        ))
+        .body(dms_service::reports::csv(&rows)))
+}
+
+pub async fn log(state: web::Data<WebState>, req: HttpRequest) -> PageResult {
+    let c = staff(&state, &req).await?;
+    let _ = &c;
+    Err(WebError::NotFound)
+}
