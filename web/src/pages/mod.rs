@@ -111,6 +111,11 @@ impl Chrome {
         self.nav == key
     }
 
+    /// A page of the staff console.
+    pub fn is_console(&self) -> bool {
+        self.service == CONSOLE
+    }
+
     pub fn sections(&self) -> &[Section] {
         &self.sections
     }
