@@ -6,6 +6,7 @@
 //! writes nothing itself.
 
 pub mod assets;
+pub mod charts;
 pub mod console;
 pub mod error;
 pub mod fields;

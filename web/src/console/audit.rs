@@ -3,6 +3,7 @@
 
 use super::page::{Block, Cell, ChartImg, Form, Page, Row, Table};
 use super::staff;
+use crate::charts;
 use crate::error::{PageResult, WebError};
 use crate::fields::Faults;
 use crate::uk;
@@ -95,6 +96,45 @@ fn period(q: &ReportQuery) -> (NaiveDate, NaiveDate) {
     (from, to)
 }
 
+fn chart_of(
+    kind: ReportKind,
+    rows: &[dms_db::reports::ReportRow],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<charts::Chart, WebError> {
+    let chart = match kind {
+        ReportKind::Volumes => {
+            let (days, series) = charts::volumes(rows, from, to);
+            charts::daily_series(
+                kind_title(kind),
+                charts::Axes {
+                    category: "День",
+                    value: "Кількість дій",
+                },
+                &days,
+                &series,
+            )
+        }
+        ReportKind::Late => charts::bars(
+            kind_title(kind),
+            charts::Axes {
+                category: "Орган реєстрації (ЄДРПОУ)",
+                value: "Подань із запізненням",
+            },
+            &charts::per_body(rows),
+        ),
+        ReportKind::Overdue => charts::bars(
+            kind_title(kind),
+            charts::Axes {
+                category: "Орган реєстрації (ЄДРПОУ)",
+                value: "Прострочених відповідей",
+            },
+            &charts::per_body(rows),
+        ),
+    };
+    Ok(chart?)
+}
+
 pub async fn reports(
     state: web::Data<WebState>,
     req: HttpRequest,
@@ -157,7 +197,11 @@ pub async fn reports(
             "Завантажити CSV",
             format!("/reports/{}.csv?from={from}&to={to}", kind.as_str()),
         )]);
-    result.chart = None::<ChartImg>; // charts: merged next
+    let chart = chart_of(kind, &rows, from, to)?;
+    result.chart = Some(ChartImg {
+        data_url: chart.data_url,
+        alt: chart.alt,
+    });
     result = result.table(Table {
         caption: "Дані звіту".into(),
         headers: vec!["Орган (ЄДРПОУ)", "День", "Вид дії", "Кількість"],
