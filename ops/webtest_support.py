@@ -73,12 +73,13 @@ def totp_now(secret):
     return pyotp.TOTP(secret).now()
 
 
-def screenshot(page, name):
-    """A full-page PNG in docs/web-guide/<name>.png, only when WEBTEST_SCREENSHOTS=1.
-    Returns the path written, or None."""
+def screenshot(page, name, directory=None):
+    """A full-page PNG in docs/web-guide/<name>.png (or docs/<directory>/<name>.png), only when
+    WEBTEST_SCREENSHOTS=1. Returns the path written, or None."""
     if os.environ.get("WEBTEST_SCREENSHOTS") != "1":
         return None
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{name}.png"
+    folder = ROOT / "docs" / directory if directory else SCREENSHOT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -16,12 +16,15 @@ async fn main() {
         .position(|a| a == "--for-secs")
         .and_then(|i| args.get(i + 1))
         .map_or(1800, |s| s.parse::<u64>().expect("--for-secs N"));
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
     let eddr = Eddr::start().await;
     println!("{}", eddr.url);
     std::io::stdout().flush().unwrap();
     tokio::select! {
         _ = tokio::time::sleep(std::time::Duration::from_secs(secs)) => {}
         _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
     eddr.stop().await;
 }

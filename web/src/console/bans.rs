@@ -67,7 +67,7 @@ async fn render(
                     Cell::text("—")
                 });
             }
-            Row::new(cells).alert(active)
+            Row::new(cells)
         })
         .collect();
     let mut headers = vec!["Територія (КАТОТТГ)", "З", "По", "Підстава", "Стан"];

@@ -109,7 +109,6 @@ async fn render(
                 state_cell,
                 Cell::text(why),
             ])
-            .alert(d.overridden.is_some())
         })
         .collect();
     let prev = first - Months::new(1);
