@@ -33,3 +33,39 @@ pub async fn set_override(
     })
     .await
 }
+
+/// Who may read the calendar's overrides: every human staff role.
+pub const READERS: &[StaffRole] = &[
+    StaffRole::Officer,
+    StaffRole::Supervisor,
+    StaffRole::Auditor,
+];
+
+/// The overrides of days from `from` to `to` (inclusive, either open), in day order, with
+/// who set each and when; `/to` before `/from` is refused. The reading is audited.
+pub async fn overrides(
+    services: &Services,
+    actor: &Actor,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<dms_db::calendar::Override>, ServiceError> {
+    actor.require_staff(READERS)?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(ServiceError::field(
+                "/to",
+                dms_schemas::FieldCode::BeforeFrom,
+                "is earlier than /from",
+            ));
+        }
+    }
+    let mut conn = services.conn().await?;
+    let listed = dms_db::calendar::overrides(&mut conn, from, to).await?;
+    let event = actor.audit(
+        "calendar.list",
+        None,
+        serde_json::json!({"from": from, "to": to, "returned": listed.len()}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(listed)
+}
