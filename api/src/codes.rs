@@ -46,6 +46,8 @@ every_variant! {
     TerritoryRestricted(String::new()),
     AlreadyAnswered,
     CredentialRevoked,
+    DatasetNotFailed,
+    RestrictionAlreadyEnded,
     NotFound,
     MethodNotAllowed("GET"),
     Unavailable("unavailable"),

@@ -66,6 +66,10 @@ pub enum ApiError {
     AlreadyAnswered,
     #[error("this credential was revoked; a revoked credential is not added again")]
     CredentialRevoked,
+    #[error("the data set is not failed; only a failed data set is delivered again")]
+    DatasetNotFailed,
+    #[error("the territorial ban has already been ended")]
+    RestrictionAlreadyEnded,
     #[error("no such resource")]
     NotFound,
     /// Carries the value of the `Allow` header: the methods the resource has.
@@ -118,6 +122,8 @@ impl ApiError {
             ApiError::TerritoryRestricted(_) => "territory_restricted",
             ApiError::AlreadyAnswered => "already_answered",
             ApiError::CredentialRevoked => "credential_revoked",
+            ApiError::DatasetNotFailed => "dataset_not_failed",
+            ApiError::RestrictionAlreadyEnded => "restriction_already_ended",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "service_unavailable",
@@ -162,6 +168,10 @@ impl ApiError {
             ApiError::CredentialRevoked => {
                 "ці облікові дані відкликано; відкликані дані не додаються знову"
             }
+            ApiError::DatasetNotFailed => {
+                "набір даних не в стані failed; повторно передається лише такий набір"
+            }
+            ApiError::RestrictionAlreadyEnded => "заборону вже достроково припинено",
             ApiError::NotFound => "ресурс не знайдено",
             ApiError::MethodNotAllowed(_) => "цей ресурс не підтримує цей метод",
             ApiError::Unavailable(_) => {
@@ -258,7 +268,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::BodySuspended | ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TerritoryRestricted(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::AlreadyAnswered | ApiError::CredentialRevoked => StatusCode::CONFLICT,
+            ApiError::AlreadyAnswered
+            | ApiError::CredentialRevoked
+            | ApiError::DatasetNotFailed
+            | ApiError::RestrictionAlreadyEnded => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -314,6 +327,8 @@ impl From<dms_service::ServiceError> for ApiError {
             S::TerritoryRestricted(basis) => ApiError::TerritoryRestricted(basis),
             S::AlreadyAnswered => ApiError::AlreadyAnswered,
             S::CredentialRevoked => ApiError::CredentialRevoked,
+            S::DatasetNotFailed => ApiError::DatasetNotFailed,
+            S::RestrictionAlreadyEnded => ApiError::RestrictionAlreadyEnded,
             S::NotFound => ApiError::NotFound,
             S::Unavailable(why) => ApiError::Unavailable(why),
             S::Internal => ApiError::Internal,

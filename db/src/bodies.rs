@@ -122,6 +122,7 @@ pub struct CredentialRow {
     pub label: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Every credential of the body, revoked ones too, oldest first.
@@ -214,4 +215,41 @@ pub async fn body_by_id(conn: &mut PgConn, id: Uuid) -> Result<Option<Registrati
         .first(conn)
         .await
         .optional()?)
+}
+
+/// Registration bodies in ЄДРПОУ order after `after` (an ЄДРПОУ; none: from the first), at
+/// most `limit`: those whose name or ЄДРПОУ contains `q` (any case), in `status` when given.
+pub async fn list_bodies(
+    conn: &mut PgConn,
+    q: Option<&str>,
+    status: Option<BodyStatus>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RegistrationBody>, DbError> {
+    let mut query = registration_bodies::table
+        .select(RegistrationBody::as_select())
+        .order(registration_bodies::edrpou.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = q {
+        // The text is matched literally: LIKE's wildcards in it are escaped.
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query = query.filter(
+            registration_bodies::name
+                .ilike(pattern.clone())
+                .or(registration_bodies::edrpou.like(pattern)),
+        );
+    }
+    if let Some(status) = status {
+        query = query.filter(registration_bodies::status.eq(status));
+    }
+    if let Some(after) = after {
+        query = query.filter(registration_bodies::edrpou.gt(after.to_owned()));
+    }
+    Ok(query.load(conn).await?)
 }

@@ -68,25 +68,37 @@ pub async fn set_override(
     Ok(())
 }
 
-/// The reasons of the overrides from `from` to `to` (inclusive), by day.
-pub async fn reasons(
+/// A calendar override as staff list it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Override {
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Bool)]
+    pub working: bool,
+    #[diesel(sql_type = Text)]
+    pub reason: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub created_by: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_by_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The overrides of days from `from` to `to` (both inclusive, either open), in day order.
+pub async fn overrides(
     conn: &mut PgConn,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<(NaiveDate, String)>, DbError> {
-    #[derive(QueryableByName)]
-    struct Reason {
-        #[diesel(sql_type = Date)]
-        day: NaiveDate,
-        #[diesel(sql_type = Text)]
-        reason: String,
-    }
-    let rows: Vec<Reason> = diesel::sql_query(
-        "SELECT day, reason FROM calendar_overrides WHERE day BETWEEN $1 AND $2 ORDER BY day",
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<Override>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT o.day, o.working, o.reason, o.created_by, s.name AS created_by_name, o.created_at \
+         FROM calendar_overrides o LEFT JOIN staff s ON s.id = o.created_by \
+         WHERE ($1::date IS NULL OR o.day >= $1) AND ($2::date IS NULL OR o.day <= $2) \
+         ORDER BY o.day",
     )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
+    .bind::<Nullable<Date>, _>(from)
+    .bind::<Nullable<Date>, _>(to)
     .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.day, r.reason)).collect())
+    .await?)
 }

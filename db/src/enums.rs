@@ -77,6 +77,9 @@ text_enum! {
         Supervisor = "supervisor",
         /// Read-only: the audit log and reports.
         Auditor = "auditor",
+        /// A machine client, the document-issuance system: may only record a person's first
+        /// entry into ЄДДР (seed 000 §4b); every other staff endpoint refuses it.
+        Issuance = "issuance",
     }
 }
 

@@ -8,6 +8,7 @@ pub mod bodies;
 pub mod bulk;
 pub mod calendar;
 pub mod codifier;
+pub mod datasets;
 pub mod enums;
 pub mod error;
 pub mod feed;

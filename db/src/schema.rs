@@ -154,6 +154,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    territory_restriction_ends (restriction_id) {
+        restriction_id -> Uuid,
+        last_day -> Date,
+        reason -> Text,
+        ended_by -> Uuid,
+        ended_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     bulk_loads (id) {
         id -> Uuid,
         registration_body_id -> Uuid,
@@ -192,6 +202,7 @@ diesel::table! {
 diesel::joinable!(credentials -> registration_bodies (registration_body_id));
 diesel::joinable!(confirmations -> registration_actions (action_id));
 diesel::joinable!(registration_actions -> persons (person_id));
+diesel::joinable!(territory_restriction_ends -> territory_restrictions (restriction_id));
 diesel::allow_tables_to_appear_in_same_query!(
     katottg,
     registration_bodies,
@@ -202,6 +213,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     confirmations,
     feed_items,
     territory_restrictions,
+    territory_restriction_ends,
     residence_changes,
     notifications,
     bulk_loads,

@@ -39,3 +39,34 @@ pub async fn verify(
     dms_db::audit::record(&mut conn, &event).await?;
     Ok(result)
 }
+
+/// A page of the audit log for auditors, newest first: rows matching `filter` with an id below
+/// `before` (none: from the newest), at most `limit`. The listing is itself audited, after the
+/// reading (so it is not in its own page), with the filter it used.
+pub async fn list(
+    services: &Services,
+    actor: &Actor,
+    filter: &dms_db::audit::listing::AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<dms_db::audit::listing::AuditRow>, ServiceError> {
+    actor.require_staff(&[StaffRole::Auditor])?;
+    let mut conn = services.conn().await?;
+    let rows = dms_db::audit::listing::list(&mut conn, filter, before, limit).await?;
+    let event = actor.audit(
+        "audit.list",
+        None,
+        serde_json::json!({
+            "actor": filter.actor,
+            "event": filter.event,
+            "event_prefix": filter.event_prefix,
+            "target": filter.target,
+            "from": filter.from,
+            "to": filter.to,
+            "before": before,
+            "returned": rows.len(),
+        }),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(rows)
+}

@@ -34,17 +34,49 @@ pub async fn set_override(
     .await
 }
 
+/// Who may read the calendar's overrides: every human staff role.
+pub const READERS: &[StaffRole] = &[
+    StaffRole::Officer,
+    StaffRole::Supervisor,
+    StaffRole::Auditor,
+];
+
+/// The overrides of days from `from` to `to` (inclusive, either open), in day order, with
+/// who set each and when; `/to` before `/from` is refused. The reading is audited.
+pub async fn overrides(
+    services: &Services,
+    actor: &Actor,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<dms_db::calendar::Override>, ServiceError> {
+    actor.require_staff(READERS)?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(ServiceError::field(
+                "/to",
+                dms_schemas::FieldCode::BeforeFrom,
+                "is earlier than /from",
+            ));
+        }
+    }
+    let mut conn = services.conn().await?;
+    let listed = dms_db::calendar::overrides(&mut conn, from, to).await?;
+    let event = actor.audit(
+        "calendar.list",
+        None,
+        serde_json::json!({"from": from, "to": to, "returned": listed.len()}),
+    );
+    dms_db::audit::record(&mut conn, &event).await?;
+    Ok(listed)
+}
+
 /// The days of a month as the calendar sees them (any staff member; no personal data).
 pub async fn month(
     services: &Services,
     actor: &Actor,
     first: NaiveDate,
 ) -> Result<Vec<dms_schemas::calendar::DayInfo>, ServiceError> {
-    actor.require_staff(&[
-        StaffRole::Officer,
-        StaffRole::Supervisor,
-        StaffRole::Auditor,
-    ])?;
+    actor.require_staff(READERS)?;
     let mut conn = services.conn().await?;
     let calendar = dms_db::calendar::calendar(&mut conn).await?;
     let mut days = Vec::new();
@@ -54,20 +86,4 @@ pub async fn month(
         d += chrono::Duration::days(1);
     }
     Ok(days)
-}
-
-/// The reasons of the overrides in the month that begins on `first`.
-pub async fn reasons(
-    services: &Services,
-    actor: &Actor,
-    first: NaiveDate,
-) -> Result<Vec<(NaiveDate, String)>, ServiceError> {
-    actor.require_staff(&[
-        StaffRole::Officer,
-        StaffRole::Supervisor,
-        StaffRole::Auditor,
-    ])?;
-    let last = first + chrono::Months::new(1) - chrono::Duration::days(1);
-    let mut conn = services.conn().await?;
-    Ok(dms_db::calendar::reasons(&mut conn, first, last).await?)
 }

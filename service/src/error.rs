@@ -25,6 +25,12 @@ pub enum ServiceError {
     /// The credential was revoked; a revoked value is never made live again.
     #[error("this credential was revoked and cannot be added again")]
     CredentialRevoked,
+    /// Only a failed data set can be re-delivered.
+    #[error("the data set is not failed; only a failed data set is delivered again")]
+    DatasetNotFailed,
+    /// A territorial ban is ended once.
+    #[error("the territorial ban has already been ended")]
+    RestrictionAlreadyEnded,
     #[error("no such resource")]
     NotFound,
     /// Nothing was stored; the caller may retry.

@@ -79,3 +79,74 @@ pub async fn list(services: &Services, actor: &Actor) -> Result<Vec<Restriction>
     dms_db::audit::record(&mut conn, &event).await?;
     Ok(listed)
 }
+
+/// A ban ended early, as a supervisor asks for it.
+#[derive(Debug, Clone)]
+pub struct EndRestriction {
+    /// The last day the ban is in force (inclusive).
+    pub last_day: NaiveDate,
+    pub reason: String,
+}
+
+/// End a ban early (supervisors): it is in force until `last_day`, which must lie within the
+/// ban (not before its first day, not after its last) and not before today in Kyiv (no
+/// retroactive change: what was refused stays refused). A ban is ended once: a second end is
+/// `RestrictionAlreadyEnded`. Audited in the transaction that records the end.
+pub async fn end(
+    services: &Services,
+    actor: &Actor,
+    id: uuid::Uuid,
+    end: &EndRestriction,
+) -> Result<Restriction, ServiceError> {
+    let who = actor.require_staff(&[StaffRole::Supervisor])?;
+    let today = dms_schemas::time::kyiv_date(chrono::Utc::now());
+    let mut conn = services.conn().await?;
+    conn.transaction(async |tx| -> Result<_, ServiceError> {
+        let ban = dms_db::restrictions::restriction(tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if ban.ended_last_day.is_some() {
+            return Err(ServiceError::RestrictionAlreadyEnded);
+        }
+        let mut errors = Vec::new();
+        if end.last_day < ban.from_date {
+            errors.push(FieldError::new(
+                "/last_day",
+                FieldCode::BeforeFrom,
+                format!("is before the ban's first day {}", ban.from_date),
+            ));
+        }
+        if let Some(to) = ban.to_date.filter(|to| end.last_day > *to) {
+            errors.push(FieldError::new(
+                "/last_day",
+                FieldCode::Range,
+                format!("is after the ban's last day {to}"),
+            ));
+        }
+        if end.last_day < today {
+            errors.push(FieldError::new(
+                "/last_day",
+                FieldCode::Range,
+                format!("is before today ({today}, Kyiv): a ban is not ended retroactively"),
+            ));
+        }
+        crate::intake::require_text(&mut errors, "/reason", &end.reason);
+        ServiceError::check(errors)?;
+        let ended =
+            dms_db::restrictions::end_restriction(tx, id, end.last_day, &end.reason, who.id)
+                .await?;
+        if ended == dms_db::restrictions::Ended::Already {
+            return Err(ServiceError::RestrictionAlreadyEnded);
+        }
+        let event = actor.audit(
+            "territory_restriction.end",
+            Some(id.to_string()),
+            serde_json::json!({"last_day": end.last_day, "to": ban.to_date}),
+        );
+        dms_db::audit::record(tx, &event).await?;
+        dms_db::restrictions::restriction(tx, id)
+            .await?
+            .ok_or(ServiceError::Internal)
+    })
+    .await
+}

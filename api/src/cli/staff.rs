@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Add a DMS staff member (role officer, supervisor or auditor); prints their id.
+    /// Add a DMS staff member (role officer, supervisor, auditor, or issuance:
+    /// the document-issuance system as a machine client); prints their id.
     Add {
         #[command(flatten)]
         db: Db,
@@ -149,8 +150,8 @@ async fn execute(services: &Services, actor: &Actor, command: Command) -> anyhow
             territory,
             ..
         } => {
-            let role =
-                StaffRole::parse(&role).context("role must be officer, supervisor or auditor")?;
+            let role = StaffRole::parse(&role)
+                .context("role must be officer, supervisor, auditor or issuance")?;
             let s = staff::add(services, actor, &name, role, &unit, territory.as_deref())
                 .await
                 .map_err(refused)?;

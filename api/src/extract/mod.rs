@@ -9,8 +9,8 @@ mod staff;
 pub use body::{Json, JsonBytes, BODY_LIMIT};
 pub use caller::{Caller, ChannelMode, PeerRequired};
 pub use staff::{
-    Auditors, Officers, OfficersAndSupervisors, Roles, StaffMember, Supervisors,
-    SupervisorsAndAuditors,
+    AllStaff, Auditors, Officers, OfficersAndSupervisors, Roles, StaffMember, Supervisors,
+    SupervisorsAndAuditors, SupervisorsAndIssuance,
 };
 
 use crate::problem::ApiError;

@@ -38,6 +38,10 @@ roles! {
     OfficersAndSupervisors => [Officer, Supervisor];
     /// Supervisors and auditors.
     SupervisorsAndAuditors => [Supervisor, Auditor];
+    /// Officers, supervisors and auditors: every human staff role (not the issuance system).
+    AllStaff => [Officer, Supervisor, Auditor];
+    /// Supervisors and the document-issuance system (register entries).
+    SupervisorsAndIssuance => [Supervisor, Issuance];
 }
 
 /// An authenticated staff member whose role `R` admits, as the actor of the request.

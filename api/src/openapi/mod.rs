@@ -42,6 +42,10 @@ fn generated() -> utoipa::openapi::OpenApi {
         community::sandbox::Doc::openapi(),
         admin::verification_requests::Doc::openapi(),
         admin::registration_bodies::Doc::openapi(),
+        admin::registration_bodies_read::Doc::openapi(),
+        admin::datasets::Doc::openapi(),
+        admin::register_entries::Doc::openapi(),
+        admin::persons::Doc::openapi(),
         admin::officials::Doc::openapi(),
         admin::bulk_loads::Doc::openapi(),
         admin::calendar::Doc::openapi(),
@@ -78,7 +82,7 @@ impl Modify for Security {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("Admin listener: a DMS staff member's token (role officer, supervisor or auditor)"))
+                    .description(Some("Admin listener: a DMS staff member's token (role officer, supervisor, auditor, or issuance: the document-issuance system)"))
                     .build(),
             ),
         );

@@ -8,6 +8,8 @@ const EDRPOU: &str = r#"{"type": "string", "pattern": "^[0-9]{8}$"}"#;
 const KATOTTG: &str = r#"{"type": "string", "pattern": "^UA[0-9]{17}$"}"#;
 const TEXT: &str = r#"{"type": "string", "minLength": 1, "pattern": "\\S"}"#;
 const UUID: &str = r#"{"type": "string", "format": "uuid"}"#;
+/// A filter's free text: 1–200 characters, none of them a control character.
+const FILTER: &str = r#"{"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"}"#;
 
 /// What the handlers check that the derived schemas do not say: formats, bounds, enumerations.
 /// `(path, method, parameter, schema)`; `method` `*` means every operation of the path.
@@ -134,11 +136,59 @@ const PARAMETERS: &[(&str, &str, &str, &str)] = &[
         "edrpou",
         EDRPOU,
     ),
+    (
+        "/admin/v1/registration-bodies/{edrpou}",
+        "get",
+        "edrpou",
+        EDRPOU,
+    ),
+    ("/admin/v1/registration-bodies", "get", "q", FILTER),
+    (
+        "/admin/v1/registration-bodies",
+        "get",
+        "status",
+        r#"{"type": "string", "enum": ["active", "suspended"]}"#,
+    ),
+    (
+        "/admin/v1/datasets",
+        "get",
+        "state",
+        r#"{"type": "string", "enum": ["building", "sealed", "delivered", "acknowledged", "failed"]}"#,
+    ),
+    ("/admin/v1/audit", "get", "actor", FILTER),
+    ("/admin/v1/audit", "get", "event", FILTER),
+    ("/admin/v1/audit", "get", "target", FILTER),
+    (
+        "/admin/v1/audit",
+        "get",
+        "from",
+        r#"{"type": "string", "format": "date-time"}"#,
+    ),
+    (
+        "/admin/v1/audit",
+        "get",
+        "to",
+        r#"{"type": "string", "format": "date-time"}"#,
+    ),
+    ("/admin/v1/calendar-overrides", "get", "from", DATE),
+    ("/admin/v1/calendar-overrides", "get", "to", DATE),
 ];
 
 /// `(component, property, schema)` merged into the derived property schema.
 const PROPERTIES: &[(&str, &str, &str)] = &[
     ("CalendarOverride", "reason", TEXT),
+    ("EndRestriction", "reason", TEXT),
+    ("NewRegisterEntry", "unzr", UNZR),
+    (
+        "EntryDocument",
+        "type",
+        r#"{"enum": ["passport_booklet", "id_card", "birth_certificate", "permanent_residence_permit", "temporary_residence_permit", "passport_for_travel_abroad", "foreign_passport", "refugee_certificate", "additional_protection_certificate"]}"#,
+    ),
+    (
+        "EntryDocument",
+        "number",
+        r#"{"minLength": 1, "maxLength": 20}"#,
+    ),
     ("NewRestriction", "katottg", KATOTTG),
     ("NewRestriction", "legal_basis", TEXT),
     ("NewBody", "edrpou", EDRPOU),

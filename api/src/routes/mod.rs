@@ -33,6 +33,10 @@ pub fn admin(cfg: &mut web::ServiceConfig) {
     admin::search::configure(cfg);
     admin::reports::configure(cfg);
     admin::registration_bodies::configure(cfg);
+    admin::registration_bodies_read::configure(cfg);
+    admin::datasets::configure(cfg);
+    admin::register_entries::configure(cfg);
+    admin::persons::configure(cfg);
     admin::officials::configure(cfg);
     admin::bulk_loads::configure(cfg);
     common(cfg);

@@ -103,7 +103,7 @@ pub async fn record(
 ) -> Result<Recorded, DbError> {
     use crate::schema::{
         audit_log, confirmations, feed_items, persons, registration_actions as a,
-        territory_restrictions as tr,
+        territory_restriction_ends as tre, territory_restrictions as tr,
     };
     let outcome = conn
         .transaction(async |conn| -> Result<Stored, Abort> {
@@ -139,10 +139,17 @@ pub async fn record(
                             persons::residence_body_id,
                         ))
                         .get_result::<PersonRow>(&mut &*shared);
+                    // A ban ended early lasts until its end's last day (never later than
+                    // its own `to_date`).
                     let ban = tr::table
+                        .left_join(tre::table)
                         .filter(tr::katottg.eq_any(&new.territory_path))
                         .filter(tr::from_date.le(new.action_date))
-                        .filter(tr::to_date.is_null().or(tr::to_date.ge(new.action_date)))
+                        .filter(
+                            tre::last_day.ge(new.action_date).or(tre::last_day
+                                .is_null()
+                                .and(tr::to_date.is_null().or(tr::to_date.ge(new.action_date)))),
+                        )
                         .order(tr::from_date)
                         .select(tr::legal_basis)
                         .limit(1)

@@ -46,6 +46,7 @@ pub async fn record(conn: &mut PgConn, event: &AuditEvent) -> Result<(), DbError
 }
 
 pub mod chain;
+pub mod listing;
 pub mod verify;
 
 pub use verify::{Verification, Walk};

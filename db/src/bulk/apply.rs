@@ -126,7 +126,9 @@ pub struct Ban {
 
 pub fn bans(conn: &mut PgConnection) -> QueryResult<Vec<Ban>> {
     diesel::sql_query(
-        "SELECT katottg, from_date, to_date, legal_basis FROM territory_restrictions ORDER BY from_date",
+        "SELECT r.katottg, r.from_date, COALESCE(e.last_day, r.to_date) AS to_date, r.legal_basis \
+         FROM territory_restrictions r LEFT JOIN territory_restriction_ends e ON e.restriction_id = r.id \
+         ORDER BY r.from_date",
     )
     .load(conn)
 }

@@ -91,6 +91,19 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
         .1;
     let supervisor = app.staff("supervisor", "ДМС України", None).await.1;
     let auditor = app.staff("auditor", "ДМС України", None).await.1;
+    let issuance = app.staff("issuance", "Документ", None).await.1;
+    // A data set the feeder gave up on, for the data set operations.
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db().await;
+        diesel::sql_query(
+            "INSERT INTO datasets (seq, state, created_at, record_count, attempts) \
+             VALUES (1, 'failed', now(), 0, 5)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
     let body = app.token.clone();
     let mut n = 0u32;
     let mut covered = BTreeSet::new();
@@ -329,6 +342,62 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             None,
             200,
         ),
+        (
+            ("GET", "/admin/v1/registration-bodies"),
+            &auditor,
+            "/admin/v1/registration-bodies?q=04".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/registration-bodies/{edrpou}"),
+            &auditor,
+            format!("/admin/v1/registration-bodies/{LVIV_EDRPOU}"),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/datasets"),
+            &auditor,
+            "/admin/v1/datasets?state=failed".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/datasets/{seq}"),
+            &auditor,
+            "/admin/v1/datasets/1".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("POST", "/admin/v1/datasets/{seq}/redeliver"),
+            &supervisor,
+            "/admin/v1/datasets/1/redeliver".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("POST", "/admin/v1/register-entries"),
+            &issuance,
+            "/admin/v1/register-entries".to_owned(),
+            Some(json!({"unzr": "19900315-12346"})),
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/calendar-overrides"),
+            &officer,
+            "/admin/v1/calendar-overrides".to_owned(),
+            None,
+            200,
+        ),
+        (
+            ("GET", "/admin/v1/audit"),
+            &auditor,
+            "/admin/v1/audit?event=registration_body.&limit=5".to_owned(),
+            None,
+            200,
+        ),
     ] {
         calls.push(staff(op, token, &path, doc, status));
     }
@@ -337,6 +406,8 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
     let mut request_id = String::new();
     let mut issued = String::new();
     let mut issued_id = String::new();
+    let mut person_id = String::new();
+    let mut ban_id = String::new();
     let mut run = Vec::new();
     for mut call in calls.into_iter().chain([
         // Placeholders resolved below from earlier answers.
@@ -372,6 +443,20 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             None,
             204,
         ),
+        staff(
+            ("GET", "/admin/v1/persons/{id}/history"),
+            &officer,
+            "",
+            None,
+            200,
+        ),
+        staff(
+            ("POST", "/admin/v1/territory-restrictions/{id}/end"),
+            &supervisor,
+            "",
+            Some(json!({"last_day": kyiv_day(100), "reason": "Рішення"})),
+            200,
+        ),
     ]) {
         match call.op.1 {
             "/v1/registration-actions/{id}" => {
@@ -385,6 +470,12 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             }
             "/admin/v1/credentials/{id}/revoke" => {
                 call.path = format!("/admin/v1/credentials/{issued_id}/revoke")
+            }
+            "/admin/v1/persons/{id}/history" => {
+                call.path = format!("/admin/v1/persons/{person_id}/history")
+            }
+            "/admin/v1/territory-restrictions/{id}/end" => {
+                call.path = format!("/admin/v1/territory-restrictions/{ban_id}/end")
             }
             _ => {}
         }
@@ -400,6 +491,12 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             "/admin/v1/registration-bodies/{edrpou}/tokens" => {
                 issued = answer["token"].as_str().unwrap().to_owned();
                 issued_id = answer["id"].as_str().unwrap().to_owned();
+            }
+            "/admin/v1/registration-actions" => {
+                person_id = answer[0]["person_id"].as_str().unwrap().to_owned()
+            }
+            "/admin/v1/territory-restrictions" if call.op.0 == "POST" => {
+                ban_id = answer["id"].as_str().unwrap().to_owned()
             }
             _ => {}
         }
@@ -445,6 +542,9 @@ async fn every_operation_that_reads_personal_data_or_changes_anything_is_audited
             .replace(&action_id, "00000000-0000-7000-8000-000000000000")
             .replace(&request_id, "00000000-0000-7000-8000-000000000000")
             .replace(&issued_id, "00000000-0000-7000-8000-000000000000")
+            .replace(&person_id, "00000000-0000-7000-8000-000000000000")
+            .replace(&ban_id, "00000000-0000-7000-8000-000000000000")
+            .replace("/datasets/1", "/datasets/999")
             .replace(LVIV_EDRPOU, "12345678");
         let body = call.body.as_ref().map(|_| b"{\"truncated\": ".to_vec());
         if body.is_none() && path == call.path {

@@ -23,6 +23,7 @@ mod privileges;
 mod reconciliation;
 mod resilience;
 mod staff;
+mod staff_api;
 mod support;
 mod tls;
 mod validation;

@@ -66,6 +66,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("sandbox_mode", "SELECT", ""),
     ("staff", "INSERT,SELECT", "revoked_at"),
     ("staff_tokens", "INSERT,SELECT", "revoked_at"),
+    ("territory_restriction_ends", "INSERT,SELECT", ""),
     ("territory_restrictions", "INSERT,SELECT", ""),
     ("verification_answer_corrections", "INSERT,SELECT", ""),
     (

@@ -18,6 +18,8 @@ struct Staff {
     lviv_officer: String,
     supervisor: String,
     auditor: String,
+    /// The document-issuance system, a machine client.
+    issuance: String,
 }
 
 async fn staff(app: &TestApp) -> Staff {
@@ -40,6 +42,7 @@ async fn staff(app: &TestApp) -> Staff {
             .1,
         supervisor: app.staff("supervisor", "ДМС України", None).await.1,
         auditor: app.staff("auditor", "ДМС України", None).await.1,
+        issuance: app.staff("issuance", "Документ", None).await.1,
     }
 }
 
@@ -58,57 +61,62 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
     let app = spawn_app().await;
     let s = staff(&app).await;
     let tokens_path = format!("/admin/v1/registration-bodies/{LVIV_EDRPOU}/tokens");
+    let body_path = format!("/admin/v1/registration-bodies/{LVIV_EDRPOU}");
+    // No such person, no such ban: the role is checked first, then 404.
+    let nobody = "00000000-0000-7000-8000-000000000000";
+    let history_path = format!("/admin/v1/persons/{nobody}/history");
+    let end_path = format!("/admin/v1/territory-restrictions/{nobody}/end");
     let override_body = json!({"day": kyiv_day(30), "working": false, "reason": "Рішення КМУ"});
     let ban_body = json!({"katottg": "UA68040470020031437", "from": kyiv_day(100), "to": kyiv_day(101), "legal_basis": "Наказ військового командування"});
-    // (method, path, body, [none, officer, supervisor, auditor])
-    let cases: Vec<(Method, &str, Option<Value>, [u16; 4])> = vec![
+    // (method, path, body, [none, officer, supervisor, auditor, issuance])
+    let cases: Vec<(Method, &str, Option<Value>, [u16; 5])> = vec![
         (
             Method::POST,
             "/admin/v1/verification-requests",
             Some(request_doc(KHMELNYTSKYI_EDRPOU)),
-            [401, 201, 403, 403],
+            [401, 201, 403, 403, 403],
         ),
         (
             Method::GET,
             "/admin/v1/verification-requests",
             None,
-            [401, 200, 200, 403],
+            [401, 200, 200, 403, 403],
         ),
         (
             Method::POST,
             "/admin/v1/calendar-overrides",
             Some(override_body),
-            [401, 403, 204, 403],
+            [401, 403, 204, 403, 403],
         ),
         (
             Method::POST,
             "/admin/v1/territory-restrictions",
             Some(ban_body),
-            [401, 403, 201, 403],
+            [401, 403, 201, 403, 403],
         ),
         (
             Method::GET,
             "/admin/v1/territory-restrictions",
             None,
-            [401, 200, 200, 403],
+            [401, 200, 200, 403, 403],
         ),
         (
             Method::GET,
             "/admin/v1/audit/verify",
             None,
-            [401, 403, 403, 200],
+            [401, 403, 403, 200, 403],
         ),
         (
             Method::GET,
             "/admin/v1/registration-actions?unzr=19900315-12346",
             None,
-            [401, 200, 200, 403],
+            [401, 200, 200, 403, 403],
         ),
         (
             Method::GET,
             "/admin/v1/reports/late?from=2026-01-01&to=2026-12-31",
             None,
-            [401, 403, 200, 200],
+            [401, 403, 200, 200, 403],
         ),
         (
             Method::POST,
@@ -116,9 +124,59 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
             Some(
                 json!({"edrpou": BUCHA_EDRPOU, "name": "Бучанська міська рада", "hromada": "UA32080070000050759"}),
             ),
-            [401, 403, 201, 403],
+            [401, 403, 201, 403, 403],
         ),
-        (Method::POST, &tokens_path, None, [401, 403, 201, 403]),
+        (Method::POST, &tokens_path, None, [401, 403, 201, 403, 403]),
+        (
+            Method::GET,
+            "/admin/v1/registration-bodies",
+            None,
+            [401, 403, 200, 200, 403],
+        ),
+        (Method::GET, &body_path, None, [401, 403, 200, 200, 403]),
+        (
+            Method::GET,
+            "/admin/v1/datasets",
+            None,
+            [401, 403, 200, 200, 403],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/datasets/1",
+            None,
+            [401, 403, 404, 404, 403],
+        ),
+        (
+            Method::POST,
+            "/admin/v1/datasets/1/redeliver",
+            None,
+            [401, 403, 404, 403, 403],
+        ),
+        (
+            Method::POST,
+            "/admin/v1/register-entries",
+            Some(json!({"unzr": "19900315-12346"})),
+            [401, 403, 200, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/audit",
+            None,
+            [401, 403, 403, 200, 403],
+        ),
+        (Method::GET, &history_path, None, [401, 404, 404, 403, 403]),
+        (
+            Method::POST,
+            &end_path,
+            Some(json!({"last_day": kyiv_day(0), "reason": "Рішення військового командування"})),
+            [401, 403, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/admin/v1/calendar-overrides",
+            None,
+            [401, 200, 200, 200, 403],
+        ),
     ];
     for (method, path, body, expected) in cases {
         let tokens = [
@@ -126,6 +184,7 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
             Some(s.officer.as_str()),
             Some(s.supervisor.as_str()),
             Some(s.auditor.as_str()),
+            Some(s.issuance.as_str()),
         ];
         for (token, want) in tokens.into_iter().zip(expected) {
             let (got, problem) = app
@@ -151,10 +210,10 @@ async fn every_admin_endpoint_admits_exactly_its_roles() {
         .count("(SELECT DISTINCT actor_id FROM audit_log WHERE event = 'staff.forbidden') r")
         .await;
     assert_eq!(
-        refused, 3,
-        "officer, supervisor and auditor were each refused"
+        refused, 4,
+        "officer, supervisor, auditor and the issuance system were each refused"
     );
-    assert!(app.count("audit_log WHERE event = 'staff.forbidden'").await <= 6);
+    assert!(app.count("audit_log WHERE event = 'staff.forbidden'").await <= 8);
 }
 
 #[tokio::test]

@@ -98,7 +98,13 @@ async fn render(
     let c = staff(state, req).await?;
     let first = first_of(month_text);
     let days = dms_service::calendar::month(&state.services, &c.signed.actor, first).await?;
-    let reasons = dms_service::calendar::reasons(&state.services, &c.signed.actor, first).await?;
+    let last = first + Months::new(1) - chrono::Duration::days(1);
+    let reasons: Vec<(NaiveDate, String)> =
+        dms_service::calendar::overrides(&state.services, &c.signed.actor, Some(first), Some(last))
+            .await?
+            .into_iter()
+            .map(|o| (o.day, o.reason))
+            .collect();
     let rows = days
         .iter()
         .map(|d| {

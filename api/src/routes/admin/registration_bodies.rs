@@ -371,7 +371,9 @@ async fn revoke(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     const BODY: &str = "/admin/v1/registration-bodies/{edrpou}";
     cfg.service(
-        resource("/admin/v1/registration-bodies", "POST").route(web::post().to(create_body)),
+        resource("/admin/v1/registration-bodies", "GET, POST")
+            .route(web::post().to(create_body))
+            .route(web::get().to(super::registration_bodies_read::list_bodies)),
     )
     .service(resource(&format!("{BODY}/suspend"), "POST").route(web::post().to(suspend_body)))
     .service(resource(&format!("{BODY}/reactivate"), "POST").route(web::post().to(reactivate_body)))

@@ -32,6 +32,9 @@ pub struct FoundAction {
     /// The document as the registration body sent it.
     #[schema(value_type = Object)]
     pub document: serde_json::Value,
+    /// The person's id: their history is `/admin/v1/persons/{person_id}/history` (none for a
+    /// cancellation).
+    pub person_id: Option<Uuid>,
 }
 
 /// Search registration actions by the person (officers within their territory, supervisors
@@ -71,6 +74,7 @@ pub async fn search(
             received_at: ts(f.received_at),
             registration_body_edrpou: f.registration_body_edrpou,
             document: f.body,
+            person_id: f.person_id,
         })
         .collect();
     Ok(HttpResponse::Ok().json(visible))

@@ -10,6 +10,12 @@ use dms_schemas::{Edrpou, FieldCode, FieldError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+mod directory;
+pub use directory::{
+    detail, list, official_state, BodyDetail, BodyQuery, CredentialInfo, NamedCredential,
+    OfficialInfo, READERS,
+};
+
 /// A new random bearer token (256 bits).
 pub fn new_token() -> String {
     use base64::Engine;
