@@ -172,7 +172,7 @@ def scenario_refusals(c):
         "officer": ["/bodies/" + LVIV_EDRPOU, "/datasets", "/audit", "/audit/verify", "/reports",
                     "/register-entries"],
         "supervisor": ["/audit", "/audit/verify", "/requests/new"],
-        "auditor": ["/requests", "/search", "/bans", "/datasets", "/bodies/" + LVIV_EDRPOU],
+        "auditor": ["/requests", "/search", "/bans", "/register-entries", "/requests/new"],
     }
     for role, paths in refused.items():
         p = c.role(role)

@@ -89,7 +89,7 @@ pub struct EndRestriction {
 }
 
 /// End a ban early (supervisors): it is in force until `last_day`, which must lie within the
-/// ban (not before its first day, not after its last) and not before today in Kyiv (no
+/// ban (not before its first day, not after its last) and not before yesterday in Kyiv (no
 /// retroactive change: what was refused stays refused). A ban is ended once: a second end is
 /// `RestrictionAlreadyEnded`. Audited in the transaction that records the end.
 pub async fn end(
@@ -123,11 +123,17 @@ pub async fn end(
                 format!("is after the ban's last day {to}"),
             ));
         }
-        if end.last_day < today {
+        // The earliest end is yesterday (Kyiv): the ban no longer covers actions dated today.
+        // Days before that keep the ban they had: no retroactive end.
+        let yesterday = today - chrono::Duration::days(1);
+        if end.last_day < yesterday {
             errors.push(FieldError::new(
                 "/last_day",
                 FieldCode::Range,
-                format!("is before today ({today}, Kyiv): a ban is not ended retroactively"),
+                format!(
+                    "is before yesterday ({yesterday}, Kyiv): a ban is lifted from today at the \
+                     earliest, never retroactively"
+                ),
             ));
         }
         crate::intake::require_text(&mut errors, "/reason", &end.reason);

@@ -120,14 +120,17 @@ async fn each_role_reaches_its_screens_and_is_refused_the_others() {
     let (_, auditor) = staff_account(&app, "auditor", None).await;
     let edrpou = app.body.edrpou.as_str().to_owned();
     let body_page = format!("/bodies/{edrpou}");
-    let matrix: [(&str, [u16; 3]); 9] = [
+    let matrix: [(&str, [u16; 3]); 12] = [
         // (page, [officer, supervisor, auditor])
         ("/requests", [200, 200, 403]),
         ("/requests/new", [200, 403, 403]),
         ("/search", [200, 200, 403]),
         ("/bans", [200, 200, 403]),
         ("/calendar", [200, 200, 200]),
-        (&body_page, [403, 200, 403]),
+        (&body_page, [403, 200, 200]),
+        ("/datasets", [403, 200, 200]),
+        ("/register-entries", [403, 200, 403]),
+        ("/audit", [403, 403, 200]),
         ("/audit/verify", [403, 403, 200]),
         ("/reports", [403, 200, 200]),
         ("/", [200, 200, 200]),

@@ -266,7 +266,7 @@ async fn a_ban_ended_early_lets_actions_after_its_last_day_through() {
     // No retroactive end, none before the ban began, and a reason is needed.
     for (body, pointers) in [
         (
-            json!({"last_day": kyiv_day(-1), "reason": "Рішення"}),
+            json!({"last_day": kyiv_day(-2), "reason": "Рішення"}),
             vec!["/last_day"],
         ),
         (

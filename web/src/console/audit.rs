@@ -238,8 +238,135 @@ pub async fn report_csv(
         .body(dms_service::reports::csv(&rows)))
 }
 
-pub async fn log(state: web::Data<WebState>, req: HttpRequest) -> PageResult {
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct LogQuery {
+    actor: String,
+    event: String,
+    target: String,
+    from: String,
+    to: String,
+    before: Option<i64>,
+}
+
+/// A Kyiv date as the start (or, with `end`, the end) of that day.
+fn kyiv_bound(text: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
+    let d: NaiveDate = text.trim().parse().ok()?;
+    let t = if end { d.and_hms_opt(23, 59, 59)? } else { d.and_hms_opt(0, 0, 0)? };
+    use chrono::TimeZone;
+    chrono_tz::Europe::Kyiv
+        .from_local_datetime(&t)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+const LOG_PAGE: i64 = 50;
+
+pub async fn log(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    q: web::Query<LogQuery>,
+) -> PageResult {
     let c = staff(&state, &req).await?;
-    let _ = &c;
-    Err(WebError::NotFound)
+    let q = q.into_inner();
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut faults = Faults::default();
+    let from = some(&q.from).and_then(|t| {
+        let b = kyiv_bound(&t, false);
+        if b.is_none() {
+            faults.add("from", "Вкажіть дату");
+        }
+        b
+    });
+    let to = some(&q.to).and_then(|t| {
+        let b = kyiv_bound(&t, true);
+        if b.is_none() {
+            faults.add("to", "Вкажіть дату");
+        }
+        b
+    });
+    let event = some(&q.event);
+    let filter = dms_db::audit::listing::AuditFilter {
+        actor: some(&q.actor),
+        event: event.clone().filter(|e| !e.ends_with('.')),
+        event_prefix: event.filter(|e| e.ends_with('.')),
+        target: some(&q.target),
+        from,
+        to,
+    };
+    let before = q.before.filter(|b| *b > 0);
+    let rows = if faults.is_empty() {
+        match dms_service::audit_log::list(&state.services, &c.signed.actor, &filter, before, LOG_PAGE).await {
+            Ok(rows) => rows,
+            Err(ServiceError::ValidationFailed(e)) | Err(ServiceError::SchemaViolation(e)) => {
+                for f in &e {
+                    let field = f.pointer.trim_start_matches('/');
+                    let field = if ["actor", "event", "target", "from", "to"].contains(&field) { field } else { "event" };
+                    faults.add(field, "Перевірте значення фільтра");
+                }
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        c.require(&[dms_db::enums::StaffRole::Auditor])?;
+        Vec::new()
+    };
+    let form = Form {
+        action: "/audit".into(),
+        sections: vec![Section {
+            legend: "Відбір",
+            fields: vec![
+                Field::new("actor", "Хто", &q.actor, &faults)
+                    .hint("Ідентифікатор або вид: staff, official, registration_body, system, operator"),
+                Field::new("event", "Подія", &q.event, &faults)
+                    .hint("Точна назва (registration_action.search) або її початок із крапкою (web.)"),
+                Field::new("target", "Об'єкт", &q.target, &faults),
+                Field::new("from", "З дати", &q.from, &faults).kind(Kind::Date),
+                Field::new("to", "По дату", &q.to, &faults).kind(Kind::Date),
+            ],
+        }],
+        button: "Показати".into(),
+        ..Form::default()
+    };
+    let table_rows = rows
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Cell::text(r.id.to_string()),
+                Cell::text(uk::kyiv_time(r.at)),
+                Cell::text(format!("{} {}", r.actor_kind, r.actor_id.clone().unwrap_or_default())),
+                Cell::text(r.channel.clone()),
+                Cell::text(r.event.clone()),
+                Cell::text(r.target.clone().unwrap_or_default()),
+                Cell::text(r.details.to_string()),
+            ])
+        })
+        .collect();
+    let mut result = Block::default().table(Table {
+        caption: "Записи журналу, новіші першими".into(),
+        headers: vec!["№", "Час (Київ)", "Хто", "Канал", "Подія", "Об'єкт", "Подробиці"],
+        rows: table_rows,
+        empty: "Записів за цим відбором немає.".into(),
+    });
+    if rows.len() as i64 == LOG_PAGE {
+        if let Some(last) = rows.last() {
+            let mut next = String::new();
+            for (k, v) in [("actor", &q.actor), ("event", &q.event), ("target", &q.target), ("from", &q.from), ("to", &q.to)] {
+                if !v.trim().is_empty() {
+                    next.push_str(&format!("{k}={}&", crate::pages::url_encode(v.trim())));
+                }
+            }
+            result.links.push(Cell::link("Старіші записи", format!("/audit?{next}before={}", last.id)));
+        }
+    }
+    Page::new(c.chrome("Журнал аудиту", "audit"), "Журнал аудиту")
+        .faults(faults.clone())
+        .block(
+            Block::default()
+                .para("Перегляд журналу також записується до нього.")
+                .form(form),
+        )
+        .block(result)
+        .render()
 }

@@ -45,12 +45,16 @@ async fn render(
     let rows = bans
         .iter()
         .map(|b| {
-            let last = b.to_date;
+            let last = b.effective_to();
             let active = b.from_date <= today && last.is_none_or(|t| t >= today);
             let mut cells = vec![
                 Cell::text(b.katottg.clone()),
                 Cell::text(uk::date(b.from_date)),
-                Cell::text(last.map(uk::date).unwrap_or_else(|| "до скасування".into())),
+                Cell::text(match (b.ended_last_day, last) {
+                    (Some(e), _) => format!("{} (завершено достроково: {})", uk::date(e), b.ended_reason.clone().unwrap_or_default()),
+                    (None, Some(t)) => uk::date(t),
+                    (None, None) => "до скасування".into(),
+                }),
                 Cell::text(b.legal_basis.clone()),
                 if active {
                     Cell::tag("Діє", "red")
@@ -61,7 +65,7 @@ async fn render(
                 },
             ];
             if supervisor {
-                cells.push(if last.is_none_or(|t| t >= today) {
+                cells.push(if b.ended_last_day.is_none() && last.is_none_or(|t| t >= today) {
                     Cell::link("Завершити достроково", format!("/bans/{}/end", b.id))
                 } else {
                     Cell::text("—")
@@ -188,8 +192,105 @@ pub async fn add(
     }
 }
 
-pub async fn end(state: web::Data<WebState>, req: HttpRequest) -> PageResult {
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct EndForm {
+    csrf: String,
+    last_day: String,
+    reason: String,
+}
+
+fn ban_id(s: &str) -> Result<uuid::Uuid, WebError> {
+    uuid::Uuid::parse_str(s).map_err(|_| WebError::NotFound)
+}
+
+async fn render_end(
+    state: &WebState,
+    req: &HttpRequest,
+    id: uuid::Uuid,
+    form: EndForm,
+    faults: Faults,
+) -> PageResult {
+    let c = staff(state, req).await?;
+    c.require(&[StaffRole::Supervisor])?;
+    let bans = dms_service::restrictions::list(&state.services, &c.signed.actor).await?;
+    let b = bans.iter().find(|b| b.id == id).ok_or(WebError::NotFound)?;
+    let yesterday = dms_schemas::time::kyiv_date(chrono::Utc::now()) - chrono::Duration::days(1);
+    let facts = vec![
+        ("Територія (КАТОТТГ)".to_owned(), Cell::text(b.katottg.clone())),
+        ("З".to_owned(), Cell::text(uk::date(b.from_date))),
+        ("По".to_owned(), Cell::text(b.to_date.map(uk::date).unwrap_or_else(|| "до скасування".into()))),
+        ("Підстава".to_owned(), Cell::text(b.legal_basis.clone())),
+    ];
+    let default_day = if form.last_day.is_empty() {
+        yesterday.max(b.from_date).to_string()
+    } else {
+        form.last_day.clone()
+    };
+    Page::new(c.chrome("Завершити заборону", "bans"), "Завершити заборону достроково")
+        .faults(faults.clone())
+        .block(Block::default().summary(facts).form(Form {
+            action: format!("/bans/{id}/end"),
+            post: true,
+            csrf: c.csrf(),
+            sections: vec![Section {
+                legend: "Завершення",
+                fields: vec![
+                    Field::new("last_day", "Останній день дії заборони", &default_day, &faults)
+                        .kind(Kind::Date)
+                        .hint("Найраніше — вчорашній день: тоді дії, датовані сьогодні, вже приймаються. Минулі дні не змінюються.")
+                        .required(),
+                    Field::new("reason", "Підстава завершення", &form.reason, &faults).required(),
+                ],
+            }],
+            button: "Завершити заборону".into(),
+            warning: true,
+            ..Form::default()
+        }))
+        .render()
+}
+
+pub async fn end_page(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> PageResult {
+    render_end(&state, &req, ban_id(&id)?, EndForm::default(), Faults::default()).await
+}
+
+pub async fn end(
+    state: web::Data<WebState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<EndForm>,
+) -> PageResult {
     let c = staff(&state, &req).await?;
-    let _ = &c;
-    Err(WebError::NotFound)
+    c.signed.check_csrf(&form.csrf)?;
+    let id = ban_id(&id)?;
+    let form = form.into_inner();
+    let mut faults = Faults::default();
+    let Ok(last_day) = form.last_day.parse::<NaiveDate>() else {
+        faults.add("last_day", "Вкажіть останній день дії заборони");
+        return render_end(&state, &req, id, form, faults).await;
+    };
+    let end = dms_service::restrictions::EndRestriction {
+        last_day,
+        reason: form.reason.trim().to_owned(),
+    };
+    match dms_service::restrictions::end(&state.services, &c.signed.actor, id, &end).await {
+        Ok(_) => see_other("/bans?done=ended"),
+        // Ended meanwhile (by someone else): the list shows how.
+        Err(ServiceError::RestrictionAlreadyEnded) => see_other("/bans"),
+        Err(ServiceError::SchemaViolation(e)) | Err(ServiceError::ValidationFailed(e)) => {
+            for f in &e {
+                if f.pointer == "/reason" {
+                    faults.add("reason", "Вкажіть підставу завершення");
+                } else {
+                    faults.add("last_day", "Останній день — у межах заборони і не раніше вчорашнього дня");
+                }
+            }
+            render_end(&state, &req, id, form, faults).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

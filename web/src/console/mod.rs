@@ -90,6 +90,8 @@ pub fn sections(role: StaffRole) -> Vec<Section> {
             s.push(("entries", "/register-entries", "Внесення до ЄДДР"));
         }
         StaffRole::Auditor => {
+            s.push(("bodies", "/bodies", "Органи реєстрації"));
+            s.push(("datasets", "/datasets", "Набори даних"));
             s.push(("audit", "/audit", "Журнал аудиту"));
             s.push(("verify", "/audit/verify", "Перевірка ланцюга"));
             s.push(("reports", "/reports", "Звіти"));
@@ -117,11 +119,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bodies", web::get().to(bodies::list))
         .route("/bodies", web::post().to(bodies::create))
         .route("/bodies/{edrpou}", web::get().to(bodies::show))
+        .route("/bodies/{edrpou}/revoke/{id}", web::get().to(bodies::revoke_page))
+        .route("/bodies/{edrpou}/revoke/{id}", web::post().to(bodies::revoke))
         .route("/bodies/{edrpou}/{what}", web::post().to(bodies::change))
         .route("/calendar", web::get().to(calendar::month))
         .route("/calendar", web::post().to(calendar::set_override))
         .route("/bans", web::get().to(bans::list))
         .route("/bans", web::post().to(bans::add))
+        .route("/bans/{id}/end", web::get().to(bans::end_page))
         .route("/bans/{id}/end", web::post().to(bans::end))
         .route("/datasets", web::get().to(datasets::list))
         .route("/datasets/{seq}", web::get().to(datasets::show))

@@ -202,6 +202,8 @@ pub fn done_banner(done: Option<&str>) -> Option<String> {
         "ended" => "Заборону завершено.",
         "redeliver" => "Набір даних буде передано до ЄДДР повторно.",
         "entry" => "Внесення особи до ЄДДР записано.",
+        "trembita" => "Клієнта Трембіти додано.",
+        "revoked" => "Облікові дані відкликано.",
         _ => return None,
     };
     Some(text.to_owned())

@@ -284,7 +284,43 @@ pub async fn history(
     id: web::Path<String>,
 ) -> PageResult {
     let c = staff(&state, &req).await?;
-    let _person = uuid(&id)?;
-    let _ = (&state, &c);
-    Err(WebError::NotFound)
+    let entries = dms_service::persons::history(&state.services, &c.signed.actor, uuid(&id)?).await?;
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let mut what = uk::action_type(e.action_type.as_str()).to_owned();
+            if e.cancelled_by_id.is_some() {
+                what.push_str(" (скасовано)");
+            }
+            if let Some(prev) = &e.previous_body_edrpou {
+                what.push_str(&format!("; переїзд, попередній орган {prev}"));
+            }
+            Row::new(vec![
+                Cell::text(uk::date(e.action_date)),
+                Cell::link(e.dms_number.clone(), format!("/actions/{}", e.id)),
+                Cell::text(what),
+                Cell::text(format!("{} ({})", e.registration_body_name, e.registration_body_edrpou)),
+                Cell::text(e.katottg.clone().unwrap_or_default()),
+                Cell::text(format!(
+                    "{}{}{}",
+                    uk::kyiv_time(e.received_at),
+                    if e.late { ", із запізненням" } else { "" },
+                    if e.historical { ", з наявних даних реєстру" } else { "" }
+                )),
+                Cell::text(uk::feed_state(e.feed_state.map(|s| s.as_str()), e.dataset_seq)),
+            ])
+        })
+        .collect();
+    Page::new(c.chrome("Історія особи", "search"), "Історія особи в усіх громадах")
+        .block(
+            Block::default()
+                .para("Усі реєстраційні дії щодо особи в усіх громадах, від найдавніших: реєстрації, зняття з реєстрації, переїзди, скасування.")
+                .table(Table {
+                    caption: "Реєстраційні дії щодо особи".into(),
+                    headers: vec!["Дата дії", "Номер ДМС", "Дія", "Орган реєстрації", "Населений пункт (КАТОТТГ)", "Отримано", "Передача до ЄДДР"],
+                    rows,
+                    empty: "Дій немає.".into(),
+                }),
+        )
+        .render()
 }

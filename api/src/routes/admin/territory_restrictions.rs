@@ -73,7 +73,7 @@ impl From<dms_db::restrictions::Restriction> for RestrictionView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndRestriction {
-    /// The last day the ban is in force (inclusive): within the ban, and not before today
+    /// The last day the ban is in force (inclusive): within the ban, and not before yesterday
     /// (Kyiv).
     pub last_day: chrono::NaiveDate,
     /// Why it ends early (e.g. the military command's decision).
@@ -134,7 +134,8 @@ pub struct IdPath {
 }
 
 /// End a ban early (supervisors): it stays in force until `last_day` (inclusive), which must
-/// lie within the ban and not before today (Kyiv): no retroactive change. A ban ends once;
+/// lie within the ban and not before yesterday (Kyiv: lifted from today at the earliest, no
+/// retroactive change). A ban ends once;
 /// a second end is `409 restriction_already_ended`. The intake and the listing use the new
 /// last day at once.
 #[utoipa::path(post, path = "/admin/v1/territory-restrictions/{id}/end", tag = "staff",
