@@ -283,7 +283,7 @@ def scenario_ban(c):
     c.goto(p, "/bans")
     village = banned_village()
     p.get_by_label("Територія (код КАТОТТГ будь-якого рівня)").fill(village)
-    p.get_by_label("З дати").fill(date.today().isoformat())
+    p.get_by_label("З дати").fill((date.today() - timedelta(days=1)).isoformat())
     p.get_by_label("Підстава").fill("Рішення ради оборони Львівської області (тест)")
     p.get_by_role("button", name="Встановити заборону").click()
     p.wait_for_load_state()
@@ -327,10 +327,118 @@ def scenario_auditor(c):
     return "search row seen, chain intact, report with chart and CSV"
 
 
+def eddr(switch):
+    req = urllib.request.Request(EDDR + "/control/" + switch, method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=10) as res:
+        expect(res.status == 204, f"the ЄДДР double's switch {switch}: {res.status}")
+
+
+def run_feeder():
+    out = subprocess.run(FEEDER.split(), capture_output=True, text=True, timeout=120)
+    expect(out.returncode == 0, f"the feeder: {out.returncode} {out.stderr[-500:]}")
+
+
+def feed_state(action_id):
+    return psql("SELECT state || '|' || coalesce(dataset_seq::text, '') FROM feed_items "
+                "WHERE action_id = %s", action_id)
+
+
+def scenario_dataset(c):
+    """A data set that failed against the ЄДДР double is re-delivered from the console and
+    accepted."""
+    person = w.new_person()
+    status, body = submit_lviv(lviv_action(person))
+    expect(status == 201, f"the Lviv action: {status} {body}")
+    # The person enters ЄДДР (as the document-issuance side says over the staff API): the action
+    # is no longer held, it goes into the next data set.
+    status, entry = w.http_json("POST", w.ADMIN + "/admin/v1/register-entries",
+                                {"unzr": person["unzr"]}, w.SUPERVISOR)
+    expect(status == 200 and entry.get("released") == 1, f"the register entry: {status} {entry}")
+    eddr("down")
+    try:
+        run_feeder()
+    finally:
+        eddr("up")
+    state = feed_state(body["action_id"])
+    expect(state.startswith("in_dataset|"), f"the action after a failed delivery: {state!r}")
+    seq = state.split("|")[1]
+    expect(psql("SELECT state FROM datasets WHERE seq = %s", seq) == "failed",
+           f"data set {seq} is not failed")
+    p = c.role("supervisor")
+    c.goto(p, "/datasets?state=failed")
+    p.locator(f'a[href="/datasets/{seq}"]').click()
+    p.wait_for_load_state()
+    c.check(p, "failed data set")
+    expect("Не передано" in p.locator("main").inner_text(), "the page does not say the set failed")
+    shot(p, "dataset-failed")
+    p.get_by_role("button", name="Передати повторно").click()
+    p.wait_for_load_state()
+    c.check(p, "re-delivered")
+    expect("повторно" in p.locator("main").inner_text(), f"no banner after re-delivery: {w._problem(p)}")
+    run_feeder()
+    c.goto(p, f"/datasets/{seq}")
+    text = p.locator("main").inner_text()
+    expect("Прийнято ЄДДР" in text, f"data set {seq} after re-delivery: {text[:400]}")
+    expect(feed_state(body["action_id"]).startswith("accepted|"), "the action is not accepted by ЄДДР")
+    shot(p, "dataset")
+    c.goto(p, "/datasets")
+    shot(p, "datasets")
+    return f"data set {seq}: failed, re-delivered from the console, accepted by the ЄДДР double"
+
+
+def scenario_register_entry(c):
+    """A register entry made on the console releases a held action into the next data set."""
+    person = w.new_person()
+    status, body = submit_lviv(lviv_action(person, with_unzr=False))
+    expect(status == 201, f"the Lviv action without УНЗР: {status} {body}")
+    run_feeder()
+    expect(feed_state(body["action_id"]).startswith("held|"),
+           f"an action of a person not in ЄДДР is not held: {feed_state(body['action_id'])!r}")
+    p = c.role("supervisor")
+    c.goto(p, "/register-entries")
+    p.get_by_label("УНЗР, присвоєний особі").fill(person["unzr"])
+    p.get_by_label("Вид документа, на який присвоєно УНЗР").select_option("id_card")
+    p.get_by_label("Серія та номер документа").fill(person["doc_number"])
+    shot(p, "register-entry")
+    p.get_by_role("button", name="Записати внесення").click()
+    p.wait_for_load_state()
+    c.check(p, "entry recorded")
+    text = p.locator("main").inner_text()
+    expect("затриманих дій: 1" in text, f"the banner does not tell one released action: {text[:300]}")
+    run_feeder()
+    state = feed_state(body["action_id"])
+    expect(state.startswith("accepted|"), f"the released action after the next data set: {state!r}")
+    return f"held action released into data set {state.split('|')[1]} and accepted"
+
+
+def scenario_end_ban(c):
+    """Ending the ban from yesterday lets an action dated today through in that village."""
+    p = c.role("supervisor")
+    c.goto(p, "/bans")
+    village = banned_village()
+    link = p.locator("table tbody tr").filter(has_text=village).locator('a:has-text("Завершити достроково")')
+    expect(link.count() >= 1, "no ban of the village to end")
+    link.first.click()
+    p.wait_for_load_state()
+    c.check(p, "end form")
+    p.get_by_label("Підстава завершення").fill("Рішення ради оборони про скасування (тест)")
+    shot(p, "ban-end")
+    p.get_by_role("button", name="Завершити заборону").click()
+    p.wait_for_load_state()
+    c.check(p, "ended")
+    expect("Заборону завершено" in p.locator("main").inner_text(), f"no banner: {w._problem(p)}")
+    status, body = submit_lviv(lviv_action(w.new_person(), katottg=village))
+    expect(status == 201, f"after the end, a submission in {village} answered {status} {body}")
+    return f"ban of {village} ended as of yesterday; today's action accepted"
+
+
 SCENARIOS = [
     ("sign_in", scenario_sign_in),
     ("officer_request", scenario_officer_request),
     ("ban", scenario_ban),
+    ("end_ban", scenario_end_ban),
+    ("dataset", scenario_dataset),
+    ("register_entry", scenario_register_entry),
     ("auditor", scenario_auditor),
     ("refusals", scenario_refusals),
 ]
