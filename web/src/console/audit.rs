@@ -169,8 +169,12 @@ pub async fn reports(
                         ("volumes", kind_title(ReportKind::Volumes)),
                         ("overdue", kind_title(ReportKind::Overdue)),
                     ]),
-                Field::new("from", "З дати", &from.to_string(), &faults).kind(Kind::Date),
-                Field::new("to", "По дату", &to.to_string(), &faults).kind(Kind::Date),
+                Field::new("from", "З дати", &from.to_string(), &faults)
+                    .kind(Kind::Date)
+                    .required(),
+                Field::new("to", "По дату", &to.to_string(), &faults)
+                    .kind(Kind::Date)
+                    .required(),
             ],
         }],
         button: "Показати".into(),
@@ -252,7 +256,11 @@ pub struct LogQuery {
 /// A Kyiv date as the start (or, with `end`, the end) of that day.
 fn kyiv_bound(text: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
     let d: NaiveDate = text.trim().parse().ok()?;
-    let t = if end { d.and_hms_opt(23, 59, 59)? } else { d.and_hms_opt(0, 0, 0)? };
+    let t = if end {
+        d.and_hms_opt(23, 59, 59)?
+    } else {
+        d.and_hms_opt(0, 0, 0)?
+    };
     use chrono::TimeZone;
     chrono_tz::Europe::Kyiv
         .from_local_datetime(&t)
@@ -296,12 +304,24 @@ pub async fn log(
     };
     let before = q.before.filter(|b| *b > 0);
     let rows = if faults.is_empty() {
-        match dms_service::audit_log::list(&state.services, &c.signed.actor, &filter, before, LOG_PAGE).await {
+        match dms_service::audit_log::list(
+            &state.services,
+            &c.signed.actor,
+            &filter,
+            before,
+            LOG_PAGE,
+        )
+        .await
+        {
             Ok(rows) => rows,
             Err(ServiceError::ValidationFailed(e)) | Err(ServiceError::SchemaViolation(e)) => {
                 for f in &e {
                     let field = f.pointer.trim_start_matches('/');
-                    let field = if ["actor", "event", "target", "from", "to"].contains(&field) { field } else { "event" };
+                    let field = if ["actor", "event", "target", "from", "to"].contains(&field) {
+                        field
+                    } else {
+                        "event"
+                    };
                     faults.add(field, "Перевірте значення фільтра");
                 }
                 Vec::new()
@@ -317,10 +337,12 @@ pub async fn log(
         sections: vec![Section {
             legend: "Відбір",
             fields: vec![
-                Field::new("actor", "Хто", &q.actor, &faults)
-                    .hint("Ідентифікатор або вид: staff, official, registration_body, system, operator"),
-                Field::new("event", "Подія", &q.event, &faults)
-                    .hint("Точна назва (registration_action.search) або її початок із крапкою (web.)"),
+                Field::new("actor", "Хто", &q.actor, &faults).hint(
+                    "Ідентифікатор або вид: staff, official, registration_body, system, operator",
+                ),
+                Field::new("event", "Подія", &q.event, &faults).hint(
+                    "Точна назва (registration_action.search) або її початок із крапкою (web.)",
+                ),
                 Field::new("target", "Об'єкт", &q.target, &faults),
                 Field::new("from", "З дати", &q.from, &faults).kind(Kind::Date),
                 Field::new("to", "По дату", &q.to, &faults).kind(Kind::Date),
@@ -335,7 +357,11 @@ pub async fn log(
             Row::new(vec![
                 Cell::text(r.id.to_string()),
                 Cell::text(uk::kyiv_time(r.at)),
-                Cell::text(format!("{} {}", r.actor_kind, r.actor_id.clone().unwrap_or_default())),
+                Cell::text(format!(
+                    "{} {}",
+                    r.actor_kind,
+                    r.actor_id.clone().unwrap_or_default()
+                )),
                 Cell::text(r.channel.clone()),
                 Cell::text(r.event.clone()),
                 Cell::text(r.target.clone().unwrap_or_default()),
@@ -345,19 +371,36 @@ pub async fn log(
         .collect();
     let mut result = Block::default().table(Table {
         caption: "Записи журналу, новіші першими".into(),
-        headers: vec!["№", "Час (Київ)", "Хто", "Канал", "Подія", "Об'єкт", "Подробиці"],
+        headers: vec![
+            "№",
+            "Час (Київ)",
+            "Хто",
+            "Канал",
+            "Подія",
+            "Об'єкт",
+            "Подробиці",
+        ],
         rows: table_rows,
         empty: "Записів за цим відбором немає.".into(),
     });
     if rows.len() as i64 == LOG_PAGE {
         if let Some(last) = rows.last() {
             let mut next = String::new();
-            for (k, v) in [("actor", &q.actor), ("event", &q.event), ("target", &q.target), ("from", &q.from), ("to", &q.to)] {
+            for (k, v) in [
+                ("actor", &q.actor),
+                ("event", &q.event),
+                ("target", &q.target),
+                ("from", &q.from),
+                ("to", &q.to),
+            ] {
                 if !v.trim().is_empty() {
                     next.push_str(&format!("{k}={}&", crate::pages::url_encode(v.trim())));
                 }
             }
-            result.links.push(Cell::link("Старіші записи", format!("/audit?{next}before={}", last.id)));
+            result.links.push(Cell::link(
+                "Старіші записи",
+                format!("/audit?{next}before={}", last.id),
+            ));
         }
     }
     Page::new(c.chrome("Журнал аудиту", "audit"), "Журнал аудиту")

@@ -51,7 +51,11 @@ async fn render(
                 Cell::text(b.katottg.clone()),
                 Cell::text(uk::date(b.from_date)),
                 Cell::text(match (b.ended_last_day, last) {
-                    (Some(e), _) => format!("{} (завершено достроково: {})", uk::date(e), b.ended_reason.clone().unwrap_or_default()),
+                    (Some(e), _) => format!(
+                        "{} (завершено достроково: {})",
+                        uk::date(e),
+                        b.ended_reason.clone().unwrap_or_default()
+                    ),
                     (None, Some(t)) => uk::date(t),
                     (None, None) => "до скасування".into(),
                 }),
@@ -65,11 +69,13 @@ async fn render(
                 },
             ];
             if supervisor {
-                cells.push(if b.ended_last_day.is_none() && last.is_none_or(|t| t >= today) {
-                    Cell::link("Завершити достроково", format!("/bans/{}/end", b.id))
-                } else {
-                    Cell::text("—")
-                });
+                cells.push(
+                    if b.ended_last_day.is_none() && last.is_none_or(|t| t >= today) {
+                        Cell::link("Завершити достроково", format!("/bans/{}/end", b.id))
+                    } else {
+                        Cell::text("—")
+                    },
+                );
             }
             Row::new(cells)
         })
@@ -92,14 +98,13 @@ async fn render(
                 }),
         );
     if supervisor {
-        page = page.block(
-            Block::heading("Нова заборона").form(Form {
-                action: "/bans".into(),
-                post: true,
-                csrf: c.csrf(),
-                sections: vec![Section {
-                    legend: "Заборона",
-                    fields: vec![
+        page = page.block(Block::heading("Нова заборона").form(Form {
+            action: "/bans".into(),
+            post: true,
+            csrf: c.csrf(),
+            sections: vec![Section {
+                legend: "Заборона",
+                fields: vec![
                         Field::new(
                             "katottg",
                             "Територія (код КАТОТТГ будь-якого рівня)",
@@ -119,12 +124,11 @@ async fn render(
                             .hint("Рішення військового командування: дата, номер")
                             .required(),
                     ],
-                }],
-                button: "Встановити заборону".into(),
-                warning: true,
-                ..Form::default()
-            }),
-        );
+            }],
+            button: "Встановити заборону".into(),
+            warning: true,
+            ..Form::default()
+        }));
     }
     page.render()
 }
@@ -217,9 +221,19 @@ async fn render_end(
     let b = bans.iter().find(|b| b.id == id).ok_or(WebError::NotFound)?;
     let yesterday = dms_schemas::time::kyiv_date(chrono::Utc::now()) - chrono::Duration::days(1);
     let facts = vec![
-        ("Територія (КАТОТТГ)".to_owned(), Cell::text(b.katottg.clone())),
+        (
+            "Територія (КАТОТТГ)".to_owned(),
+            Cell::text(b.katottg.clone()),
+        ),
         ("З".to_owned(), Cell::text(uk::date(b.from_date))),
-        ("По".to_owned(), Cell::text(b.to_date.map(uk::date).unwrap_or_else(|| "до скасування".into()))),
+        (
+            "По".to_owned(),
+            Cell::text(
+                b.to_date
+                    .map(uk::date)
+                    .unwrap_or_else(|| "до скасування".into()),
+            ),
+        ),
         ("Підстава".to_owned(), Cell::text(b.legal_basis.clone())),
     ];
     let default_day = if form.last_day.is_empty() {
@@ -255,7 +269,14 @@ pub async fn end_page(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> PageResult {
-    render_end(&state, &req, ban_id(&id)?, EndForm::default(), Faults::default()).await
+    render_end(
+        &state,
+        &req,
+        ban_id(&id)?,
+        EndForm::default(),
+        Faults::default(),
+    )
+    .await
 }
 
 pub async fn end(
@@ -286,7 +307,10 @@ pub async fn end(
                 if f.pointer == "/reason" {
                     faults.add("reason", "Вкажіть підставу завершення");
                 } else {
-                    faults.add("last_day", "Останній день — у межах заборони і не раніше вчорашнього дня");
+                    faults.add(
+                        "last_day",
+                        "Останній день — у межах заборони і не раніше вчорашнього дня",
+                    );
                 }
             }
             render_end(&state, &req, id, form, faults).await

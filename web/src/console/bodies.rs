@@ -92,7 +92,11 @@ async fn render_list(
                 Cell::link(b.name.clone(), format!("/bodies/{}", b.edrpou)),
                 Cell::text(b.edrpou.clone()),
                 Cell::text(b.hromada_katottg.clone()),
-                if b.is_active() { Cell::tag("Працює", "green") } else { Cell::tag("Зупинено", "red") },
+                if b.is_active() {
+                    Cell::tag("Працює", "green")
+                } else {
+                    Cell::tag("Зупинено", "red")
+                },
             ])
         })
         .collect();
@@ -120,7 +124,12 @@ async fn render_list(
         if let Some(last) = bodies.last() {
             list.links.push(Cell::link(
                 "Наступні",
-                format!("/bodies?q={}&status={}&after={}", crate::pages::url_encode(q), query.status, last.edrpou),
+                format!(
+                    "/bodies?q={}&status={}&after={}",
+                    crate::pages::url_encode(q),
+                    query.status,
+                    last.edrpou
+                ),
             ));
         }
     }
@@ -221,17 +230,39 @@ async fn render_body(
     let facts = vec![
         ("Найменування".to_owned(), Cell::text(body.name.clone())),
         ("Код ЄДРПОУ".to_owned(), Cell::text(body.edrpou.clone())),
-        ("Громада (КАТОТТГ)".to_owned(), Cell::text(body.hromada_katottg.clone())),
-        ("Стан".to_owned(), if active { Cell::tag("Працює", "green") } else { Cell::tag("Зупинено", "red") }),
-        ("Додано".to_owned(), Cell::text(uk::kyiv_time(body.created_at))),
+        (
+            "Громада (КАТОТТГ)".to_owned(),
+            Cell::text(body.hromada_katottg.clone()),
+        ),
+        (
+            "Стан".to_owned(),
+            if active {
+                Cell::tag("Працює", "green")
+            } else {
+                Cell::tag("Зупинено", "red")
+            },
+        ),
+        (
+            "Додано".to_owned(),
+            Cell::text(uk::kyiv_time(body.created_at)),
+        ),
     ];
     let mut summary = Block::default().summary(facts);
     if supervisor {
         summary = summary.form(Form {
-            action: format!("/bodies/{}/{}", body.edrpou, if active { "suspend" } else { "reactivate" }),
+            action: format!(
+                "/bodies/{}/{}",
+                body.edrpou,
+                if active { "suspend" } else { "reactivate" }
+            ),
             post: true,
             csrf: c.csrf(),
-            button: if active { "Зупинити роботу органу" } else { "Відновити роботу органу" }.into(),
+            button: if active {
+                "Зупинити роботу органу"
+            } else {
+                "Відновити роботу органу"
+            }
+            .into(),
             warning: active,
             ..Form::default()
         });
@@ -252,8 +283,11 @@ async fn render_body(
     if supervisor {
         headers.push("Дія");
     }
-    let tokens: Vec<(String, &dms_service::bodies::CredentialInfo)> =
-        d.tokens.iter().map(|t| (format!("токен {}", t.id), t)).collect();
+    let tokens: Vec<(String, &dms_service::bodies::CredentialInfo)> = d
+        .tokens
+        .iter()
+        .map(|t| (format!("токен {}", t.id), t))
+        .collect();
     let mut tokens_block = Block::heading("Токени API").table(Table {
         caption: "Токени (значення не зберігається і не показується)".into(),
         headers: headers.clone(),
@@ -269,8 +303,11 @@ async fn render_body(
             ..Form::default()
         });
     }
-    let trembita: Vec<(String, &dms_service::bodies::CredentialInfo)> =
-        d.trembita_clients.iter().map(|t| (t.value.clone(), &t.info)).collect();
+    let trembita: Vec<(String, &dms_service::bodies::CredentialInfo)> = d
+        .trembita_clients
+        .iter()
+        .map(|t| (t.value.clone(), &t.info))
+        .collect();
     let mut trembita_block = Block::heading("Клієнти Трембіти").table(Table {
         caption: "Ідентифікатори підсистем (INSTANCE/CLASS/MEMBER/SUBSYSTEM)".into(),
         headers: headers.clone(),
@@ -292,8 +329,11 @@ async fn render_body(
             ..Form::default()
         });
     }
-    let certs: Vec<(String, &dms_service::bodies::CredentialInfo)> =
-        d.client_certificates.iter().map(|t| (t.value.clone(), &t.info)).collect();
+    let certs: Vec<(String, &dms_service::bodies::CredentialInfo)> = d
+        .client_certificates
+        .iter()
+        .map(|t| (t.value.clone(), &t.info))
+        .collect();
     let certs_block = Block::heading("Сертифікати клієнтів (прямий канал)").table(Table {
         caption: "Відбитки SHA-256".into(),
         headers,
@@ -322,7 +362,8 @@ async fn render_body(
         caption: "Посадові особи органу".into(),
         headers: vec!["Логін", "Ім'я", "Стан", "Додано"],
         rows: officials,
-        empty: "Посадових осіб немає: орган веде реєстр у власному програмному забезпеченні.".into(),
+        empty: "Посадових осіб немає: орган веде реєстр у власному програмному забезпеченні."
+            .into(),
     });
     page.block(tokens_block)
         .block(trembita_block)
@@ -338,13 +379,21 @@ pub async fn show(
     q: web::Query<ShowQuery>,
 ) -> PageResult {
     let c = staff(&state, &req).await?;
-    render_body(&state, &c, &edrpou, q.done.as_deref(), None, Faults::default()).await
+    render_body(
+        &state,
+        &c,
+        &edrpou,
+        q.done.as_deref(),
+        None,
+        Faults::default(),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ChangeForm {
-    csrf: String,
+    pub(super) csrf: String,
     client: String,
 }
 
@@ -378,11 +427,26 @@ pub async fn change(
                 "console",
             )
             .await?;
-            render_body(&state, &c, &edrpou, None, Some(issued.token), Faults::default()).await
+            render_body(
+                &state,
+                &c,
+                &edrpou,
+                None,
+                Some(issued.token),
+                Faults::default(),
+            )
+            .await
         }
         "trembita" => {
             let client = form.client.trim();
-            match dms_service::bodies::add_trembita_client(&state.services, &c.signed.actor, &body, client).await {
+            match dms_service::bodies::add_trembita_client(
+                &state.services,
+                &c.signed.actor,
+                &body,
+                client,
+            )
+            .await
+            {
                 Ok(_) => see_other(format!("/bodies/{}?done=trembita", body.edrpou)),
                 Err(ServiceError::SchemaViolation(_)) | Err(ServiceError::ValidationFailed(_)) => {
                     let mut faults = Faults::default();
@@ -397,69 +461,4 @@ pub async fn change(
         }
         _ => Err(WebError::NotFound),
     }
-}
-
-fn credential_id(s: &str) -> Result<uuid::Uuid, WebError> {
-    uuid::Uuid::parse_str(s).map_err(|_| WebError::NotFound)
-}
-
-/// The confirmation of revoking one credential of the body.
-pub async fn revoke_page(
-    state: web::Data<WebState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> PageResult {
-    let c = staff(&state, &req).await?;
-    c.require(&[StaffRole::Supervisor])?;
-    let (edrpou, id) = path.into_inner();
-    let id = credential_id(&id)?;
-    let d = dms_service::bodies::detail(&state.services, &c.signed.actor, &edrpou).await?;
-    let described = d
-        .tokens
-        .iter()
-        .map(|t| (format!("токен {} ({})", t.id, t.label), t))
-        .chain(d.trembita_clients.iter().map(|t| (format!("клієнт Трембіти {}", t.value), &t.info)))
-        .chain(d.client_certificates.iter().map(|t| (format!("сертифікат {}", t.value), &t.info)))
-        .find(|(_, info)| info.id == id && info.revoked_at.is_none())
-        .map(|(text, _)| text)
-        .ok_or(WebError::NotFound)?;
-    Page::new(c.chrome("Відкликати облікові дані", "bodies"), "Відкликати облікові дані")
-        .caption(d.body.name.clone())
-        .block(
-            Block::default()
-                .para(format!("Буде відкликано: {described}."))
-                .para("Після відкликання ним не можна буде подати жодного запиту. Цю дію не можна скасувати.")
-                .form(Form {
-                    action: format!("/bodies/{edrpou}/revoke/{id}"),
-                    post: true,
-                    csrf: c.csrf(),
-                    button: "Відкликати".into(),
-                    warning: true,
-                    ..Form::default()
-                }),
-        )
-        .render()
-}
-
-pub async fn revoke(
-    state: web::Data<WebState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<ChangeForm>,
-) -> PageResult {
-    let c = staff(&state, &req).await?;
-    c.signed.check_csrf(&form.csrf)?;
-    let (edrpou, id) = path.into_inner();
-    let id = credential_id(&id)?;
-    let body = dms_service::bodies::find(&state.services, &edrpou).await?;
-    // Only a credential of this body (the id of another's is, here, not there).
-    let d = dms_service::bodies::detail(&state.services, &c.signed.actor, &body.edrpou).await?;
-    let ours = d.tokens.iter().any(|t| t.id == id)
-        || d.trembita_clients.iter().any(|t| t.info.id == id)
-        || d.client_certificates.iter().any(|t| t.info.id == id);
-    if !ours {
-        return Err(WebError::NotFound);
-    }
-    dms_service::bodies::revoke_credential_by_id(&state.services, &c.signed.actor, id).await?;
-    see_other(format!("/bodies/{}?done=revoked", body.edrpou))
 }

@@ -47,8 +47,8 @@ pub async fn list(
     let c = staff(&state, &req).await?;
     let which = DatasetState::parse(&q.state);
     let before = q.before.filter(|b| *b > 0);
-    let rows = dms_service::datasets::list(&state.services, &c.signed.actor, which, before, PAGE)
-        .await?;
+    let rows =
+        dms_service::datasets::list(&state.services, &c.signed.actor, which, before, PAGE).await?;
     let table_rows = rows
         .iter()
         .map(|d| {
@@ -67,7 +67,11 @@ pub async fn list(
     } else {
         Cell::link("Усі", "/datasets")
     }];
-    for s in [DatasetState::Failed, DatasetState::Delivered, DatasetState::Acknowledged] {
+    for s in [
+        DatasetState::Failed,
+        DatasetState::Delivered,
+        DatasetState::Acknowledged,
+    ] {
         let label = state_cell(s).text;
         filters.push(if which == Some(s) {
             Cell::tag(label, "grey")
@@ -77,14 +81,26 @@ pub async fn list(
     }
     let mut block = Block::default().links(filters).table(Table {
         caption: "Набори даних, новіші першими".into(),
-        headers: vec!["Набір", "Стан", "Записів", "Спроб передачі", "Прийнято / відхилено / без відповіді", "Сформовано"],
+        headers: vec![
+            "Набір",
+            "Стан",
+            "Записів",
+            "Спроб передачі",
+            "Прийнято / відхилено / без відповіді",
+            "Сформовано",
+        ],
         rows: table_rows,
         empty: "Наборів даних немає.".into(),
     });
     if rows.len() as i64 == PAGE {
         if let Some(last) = rows.last() {
-            let state_q = which.map(|s| format!("state={}&", s.as_str())).unwrap_or_default();
-            block.links.push(Cell::link("Старіші набори", format!("/datasets?{state_q}before={}", last.seq)));
+            let state_q = which
+                .map(|s| format!("state={}&", s.as_str()))
+                .unwrap_or_default();
+            block.links.push(Cell::link(
+                "Старіші набори",
+                format!("/datasets?{state_q}before={}", last.seq),
+            ));
         }
     }
     Page::new(c.chrome("Набори даних для ЄДДР", "datasets"), "Набори даних для ЄДДР")
@@ -100,14 +116,32 @@ fn facts(d: &DatasetRow) -> Vec<(String, Cell)> {
     let mut f = vec![
         ("Стан".to_owned(), state_cell(d.state)),
         ("Записів".to_owned(), Cell::text(d.record_count.to_string())),
-        ("Прийнято ЄДДР".to_owned(), Cell::text(d.accepted.to_string())),
-        ("Відхилено ЄДДР".to_owned(), Cell::text(d.rejected.to_string())),
-        ("Без відповіді".to_owned(), Cell::text(d.awaiting.to_string())),
-        ("Спроб передачі".to_owned(), Cell::text(d.attempts.to_string())),
-        ("Сформовано".to_owned(), Cell::text(uk::kyiv_time(d.created_at))),
+        (
+            "Прийнято ЄДДР".to_owned(),
+            Cell::text(d.accepted.to_string()),
+        ),
+        (
+            "Відхилено ЄДДР".to_owned(),
+            Cell::text(d.rejected.to_string()),
+        ),
+        (
+            "Без відповіді".to_owned(),
+            Cell::text(d.awaiting.to_string()),
+        ),
+        (
+            "Спроб передачі".to_owned(),
+            Cell::text(d.attempts.to_string()),
+        ),
+        (
+            "Сформовано".to_owned(),
+            Cell::text(uk::kyiv_time(d.created_at)),
+        ),
         ("Запечатано".to_owned(), Cell::text(time(d.sealed_at))),
         ("Передано".to_owned(), Cell::text(time(d.delivered_at))),
-        ("Відповідь ЄДДР".to_owned(), Cell::text(time(d.acknowledged_at))),
+        (
+            "Відповідь ЄДДР".to_owned(),
+            Cell::text(time(d.acknowledged_at)),
+        ),
     ];
     if let Some(t) = d.next_attempt_at {
         f.push(("Наступна спроба".to_owned(), Cell::text(uk::kyiv_time(t))));
@@ -118,20 +152,29 @@ fn facts(d: &DatasetRow) -> Vec<(String, Cell)> {
     for (label, value) in [
         ("SHA-256 записів", &d.records_sha256),
         ("SHA-256 маніфесту", &d.manifest_sha256),
-        ("SHA-256 попереднього маніфесту", &d.previous_manifest_sha256),
+        (
+            "SHA-256 попереднього маніфесту",
+            &d.previous_manifest_sha256,
+        ),
     ] {
         if let Some(v) = value {
             f.push((label.to_owned(), Cell::text(v.clone())));
         }
     }
     if let Some(seq) = d.audit_head_seq {
-        f.push(("Голова журналу аудиту".to_owned(), Cell::text(format!("№ {seq}"))));
+        f.push((
+            "Голова журналу аудиту".to_owned(),
+            Cell::text(format!("№ {seq}")),
+        ));
     }
     f
 }
 
 fn seq_of(s: &str) -> Result<i64, WebError> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(WebError::NotFound)
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(WebError::NotFound)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,10 +203,13 @@ pub async fn show(
                 ..Form::default()
             });
     }
-    Page::new(c.chrome(format!("Набір даних № {}", d.seq), "datasets"), format!("Набір даних № {}", d.seq))
-        .banner(done_banner(q.done.as_deref()))
-        .block(block)
-        .render()
+    Page::new(
+        c.chrome(format!("Набір даних № {}", d.seq), "datasets"),
+        format!("Набір даних № {}", d.seq),
+    )
+    .banner(done_banner(q.done.as_deref()))
+    .block(block)
+    .render()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,12 +246,19 @@ pub struct EntryForm {
     released: Option<usize>,
 }
 
-async fn entry_form(state: &WebState, req: &HttpRequest, form: EntryForm, faults: Faults) -> PageResult {
+async fn entry_form(
+    state: &WebState,
+    req: &HttpRequest,
+    form: EntryForm,
+    faults: Faults,
+) -> PageResult {
     let c = staff(state, req).await?;
     c.require(&[StaffRole::Supervisor])?;
     let mut banner = done_banner(form.done.as_deref());
     if let (Some(b), Some(n)) = (banner.as_mut(), form.released) {
-        b.push_str(&format!(" До наступного набору даних передано затриманих дій: {n}."));
+        b.push_str(&format!(
+            " До наступного набору даних передано затриманих дій: {n}."
+        ));
     }
     Page::new(c.chrome("Внесення особи до ЄДДР", "entries"), "Внесення особи до ЄДДР")
         .banner(banner)
@@ -256,15 +309,23 @@ pub async fn entry(
     let unzr = match dms_schemas::Unzr::parse(form.unzr.trim()) {
         Ok(u) => Some(u),
         Err(_) => {
-            faults.add("unzr", "УНЗР має вигляд РРРРММДД-ННННК і правильну контрольну цифру");
+            faults.add(
+                "unzr",
+                "УНЗР має вигляд РРРРММДД-ННННК і правильну контрольну цифру",
+            );
             None
         }
     };
     let document = match (form.doc_type.trim(), form.doc_number.trim()) {
         ("", "") => None,
         (t, n) if !t.is_empty() && !n.is_empty() => {
-            let kind = serde_json::from_value::<dms_schemas::DocumentType>(serde_json::Value::String(t.to_owned()));
-            match kind.ok().and_then(|k| dms_schemas::DocumentNumber::parse(k, n).ok()) {
+            let kind = serde_json::from_value::<dms_schemas::DocumentType>(
+                serde_json::Value::String(t.to_owned()),
+            );
+            match kind
+                .ok()
+                .and_then(|k| dms_schemas::DocumentNumber::parse(k, n).ok())
+            {
                 Some(d) => Some(d),
                 None => {
                     faults.add("doc_number", "Номер не відповідає виду документа");
@@ -273,13 +334,22 @@ pub async fn entry(
             }
         }
         _ => {
-            faults.add("doc_number", "Вкажіть і вид, і номер документа (або жодного)");
+            faults.add(
+                "doc_number",
+                "Вкажіть і вид, і номер документа (або жодного)",
+            );
             None
         }
     };
     let Some(unzr) = unzr.filter(|_| faults.is_empty()) else {
         return entry_form(&state, &req, form, faults).await;
     };
-    let released = dms_service::register_entries::record(&state.services, &c.signed.actor, &unzr, document.as_ref()).await?;
+    let released = dms_service::register_entries::record(
+        &state.services,
+        &c.signed.actor,
+        &unzr,
+        document.as_ref(),
+    )
+    .await?;
     see_other(format!("/register-entries?done=entry&released={released}"))
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bans;
 pub mod bodies;
 pub mod calendar;
+pub mod credentials;
 pub mod datasets;
 pub mod home;
 pub mod page;
@@ -119,8 +120,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bodies", web::get().to(bodies::list))
         .route("/bodies", web::post().to(bodies::create))
         .route("/bodies/{edrpou}", web::get().to(bodies::show))
-        .route("/bodies/{edrpou}/revoke/{id}", web::get().to(bodies::revoke_page))
-        .route("/bodies/{edrpou}/revoke/{id}", web::post().to(bodies::revoke))
+        .route(
+            "/bodies/{edrpou}/revoke/{id}",
+            web::get().to(credentials::revoke_page),
+        )
+        .route(
+            "/bodies/{edrpou}/revoke/{id}",
+            web::post().to(credentials::revoke),
+        )
         .route("/bodies/{edrpou}/{what}", web::post().to(bodies::change))
         .route("/calendar", web::get().to(calendar::month))
         .route("/calendar", web::post().to(calendar::set_override))

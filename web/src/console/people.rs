@@ -284,7 +284,8 @@ pub async fn history(
     id: web::Path<String>,
 ) -> PageResult {
     let c = staff(&state, &req).await?;
-    let entries = dms_service::persons::history(&state.services, &c.signed.actor, uuid(&id)?).await?;
+    let entries =
+        dms_service::persons::history(&state.services, &c.signed.actor, uuid(&id)?).await?;
     let rows = entries
         .iter()
         .map(|e| {
@@ -299,15 +300,29 @@ pub async fn history(
                 Cell::text(uk::date(e.action_date)),
                 Cell::link(e.dms_number.clone(), format!("/actions/{}", e.id)),
                 Cell::text(what),
-                Cell::text(format!("{} ({})", e.registration_body_name, e.registration_body_edrpou)),
+                Cell::text(format!(
+                    "{} ({})",
+                    e.registration_body_name, e.registration_body_edrpou
+                )),
                 Cell::text(e.katottg.clone().unwrap_or_default()),
                 Cell::text(format!(
                     "{}{}{}",
                     uk::kyiv_time(e.received_at),
-                    if e.late { ", із запізненням" } else { "" },
-                    if e.historical { ", з наявних даних реєстру" } else { "" }
+                    if e.late {
+                        ", із запізненням"
+                    } else {
+                        ""
+                    },
+                    if e.historical {
+                        ", з наявних даних реєстру"
+                    } else {
+                        ""
+                    }
                 )),
-                Cell::text(uk::feed_state(e.feed_state.map(|s| s.as_str()), e.dataset_seq)),
+                Cell::text(uk::feed_state(
+                    e.feed_state.map(|s| s.as_str()),
+                    e.dataset_seq,
+                )),
             ])
         })
         .collect();

@@ -128,10 +128,11 @@ fn request_id(id: &str) -> Result<Uuid, WebError> {
 
 fn person_lines(p: &Value) -> Vec<(String, Cell)> {
     let mut out = vec![("Особа".to_owned(), Cell::text(full_name(p)))];
-    for (key, label) in [("unzr", "УНЗР"), ("birth_date", "Дата народження")] {
-        if let Some(v) = p.get(key).and_then(Value::as_str) {
-            out.push((label.to_owned(), Cell::text(v)));
-        }
+    if let Some(v) = p.get("unzr").and_then(Value::as_str) {
+        out.push(("УНЗР".to_owned(), Cell::text(v)));
+    }
+    if let Some(v) = p.get("birth_date").and_then(Value::as_str) {
+        out.push(("Дата народження".to_owned(), Cell::text(uk::date_text(v))));
     }
     if let Some(d) = p.get("document") {
         out.push((

@@ -207,7 +207,7 @@ async fn render_setup(
     secret: &str,
     faults: Faults,
 ) -> PageResult {
-    let Some(offer) = web_auth::setup_offer(&state.services, secret).await? else {
+    let Some(offer) = web_auth::setup::setup_offer(&state.services, secret).await? else {
         return Err(WebError::NotFound);
     };
     let (csrf, cookie) = pre_session_token(state, req);
@@ -251,7 +251,7 @@ pub async fn setup(
     form: web::Form<SetupForm>,
 ) -> PageResult {
     check_pre_session(&state, &req, &form.csrf)?;
-    let done = web_auth::complete_setup(
+    let done = web_auth::setup::complete_setup(
         &state.services,
         &secret,
         &form.password,
