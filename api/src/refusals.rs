@@ -9,11 +9,8 @@
 use crate::state::AppState;
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest};
+use dms_service::actor::Authenticated;
 use dms_service::Actor;
-
-/// The actor a request was authenticated as.
-#[derive(Debug, Clone)]
-struct Authenticated(Actor);
 
 /// Remember who the request was authenticated as.
 pub fn mark(req: &HttpRequest, actor: &Actor) {

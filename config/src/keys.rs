@@ -201,6 +201,12 @@ pub const KEYS: &[Key] = &[
         "\"https://rtg.dmsu.gov.ua\"",
         "The web interface's address as officials reach it, for the one-time set-up links the command line prints; default: http://<api.web_listen>",
     ),
+    unset(
+        "web.console_public_url",
+        "DMS_CONSOLE_PUBLIC_URL",
+        "\"https://console.dmsu.gov.ua\"",
+        "The staff console's address as DMS staff reach it, for the set-up links of staff accounts the command line prints; default: http://<api.console_listen>",
+    ),
     key(
         "web.session_idle_minutes",
         "DMS_WEB_SESSION_IDLE_MINUTES",

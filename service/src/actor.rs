@@ -37,6 +37,11 @@ pub enum Who {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The actor a request was authenticated as, kept in the request's extensions by each door
+/// (the API's extractors, the web's sessions) so that a refusal of that request is audited.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Actor);
+
 /// Who an official is, as the audit log names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficialRef {
@@ -136,6 +141,15 @@ impl Actor {
         match &self.who {
             Who::Body { body, .. } | Who::Official { body, .. } => Some(body),
             _ => None,
+        }
+    }
+
+    /// Who may manage registration bodies, their credentials and officials: a supervisor, or an
+    /// operator at the command line; anyone else is refused.
+    pub fn require_manager(&self) -> Result<(), crate::ServiceError> {
+        match &self.who {
+            Who::Operator(_) => Ok(()),
+            _ => self.require_staff(&[StaffRole::Supervisor]).map(|_| ()),
         }
     }
 

@@ -62,10 +62,7 @@ pub async fn hash_password(password: String) -> Result<String, ServiceError> {
 
 /// Who may manage officials: a supervisor, or an operator at the command line.
 fn require_manager(actor: &Actor) -> Result<(), ServiceError> {
-    match &actor.who {
-        Who::Operator(_) => Ok(()),
-        _ => actor.require_staff(&[StaffRole::Supervisor]).map(|_| ()),
-    }
+    actor.require_manager()
 }
 
 /// How long a one-time set-up link stays usable.
@@ -250,6 +247,14 @@ pub async fn add_for_staff(
     let staff = dms_db::staff::live_staff_by_id(&mut conn, staff_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // A machine client (the document-issuance system) has a token, never a person's account.
+    if staff.role == StaffRole::Issuance {
+        return Err(ServiceError::field(
+            "/staff",
+            FieldCode::Enum,
+            "a machine client's staff record gets no web account",
+        ));
+    }
     check_new(login, &staff.name)?;
     let setup_secret = random_secret(32);
     let lookup = lookup_of(&setup_secret);

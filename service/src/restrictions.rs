@@ -89,7 +89,8 @@ pub struct EndRestriction {
 }
 
 /// End a ban early (supervisors): it is in force until `last_day`, which must lie within the
-/// ban (not before its first day, not after its last) and not before yesterday in Kyiv (no
+/// ban (not before the day before its first — a ban that never applied —, not after its last)
+/// and not before yesterday in Kyiv (no
 /// retroactive change: what was refused stays refused). A ban is ended once: a second end is
 /// `RestrictionAlreadyEnded`. Audited in the transaction that records the end.
 pub async fn end(
@@ -109,11 +110,16 @@ pub async fn end(
             return Err(ServiceError::RestrictionAlreadyEnded);
         }
         let mut errors = Vec::new();
-        if end.last_day < ban.from_date {
+        // The day before the ban's first day ends it before it ever applies (a ban set for
+        // today or later can be called off).
+        if end.last_day < ban.from_date - chrono::Duration::days(1) {
             errors.push(FieldError::new(
                 "/last_day",
                 FieldCode::BeforeFrom,
-                format!("is before the ban's first day {}", ban.from_date),
+                format!(
+                    "is before the day before the ban's first day {}",
+                    ban.from_date
+                ),
             ));
         }
         if let Some(to) = ban.to_date.filter(|to| end.last_day > *to) {

@@ -146,6 +146,9 @@ pub async fn signed(state: &WebState, req: &HttpRequest) -> Result<Signed, WebEr
     match outcome {
         Ok(session) => {
             let actor = session.actor(request_id(req));
+            // A refusal of this request (403, 404, …) is audited as this actor's.
+            req.extensions_mut()
+                .insert(dms_service::actor::Authenticated(actor.clone()));
             Ok(Signed { session, actor })
         }
         Err(NoSession::Expired) => Err(WebError::Redirect(format!("/sign-in?expired=1{back}"))),

@@ -63,10 +63,17 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     };
     let settings = ctx.database(db)?;
     let services = services(&settings)?;
-    let link = |secret: &str| {
-        settings
-            .web
-            .setup_link(settings.web_listen.as_deref(), secret)
+    // A staff member's account is set up on the console, an official's on their web.
+    let link = |secret: &str, staff: bool| {
+        if staff {
+            settings
+                .web
+                .console_setup_link(settings.console_listen.as_deref(), secret)
+        } else {
+            settings
+                .web
+                .setup_link(settings.web_listen.as_deref(), secret)
+        }
     };
     runtime()?.block_on(execute(&services, &Actor::operator(), command, &link))?;
     Ok(ExitCode::SUCCESS)
@@ -88,7 +95,7 @@ async fn execute(
     services: &Services,
     actor: &Actor,
     command: Command,
-    link: &dyn Fn(&str) -> String,
+    link: &dyn Fn(&str, bool) -> String,
 ) -> anyhow::Result<()> {
     match command {
         Command::Add {
@@ -105,7 +112,7 @@ async fn execute(
                 "official {} added; the link below works once, until {}",
                 invited.official.login, invited.setup_expires_at
             );
-            println!("{}", link(&invited.setup_secret));
+            println!("{}", link(&invited.setup_secret, false));
         }
         Command::Add {
             edrpou,
@@ -141,7 +148,10 @@ async fn execute(
                 "official {login} reset; the link below works once, until {}",
                 invited.setup_expires_at
             );
-            println!("{}", link(&invited.setup_secret));
+            println!(
+                "{}",
+                link(&invited.setup_secret, invited.official.staff_id.is_some())
+            );
         }
         Command::Disable { login, .. } => {
             officials::disable(services, actor, &login)

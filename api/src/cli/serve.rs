@@ -8,7 +8,7 @@ use std::process::ExitCode;
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Serve the API until interrupted.
-    Serve(ServeFlags),
+    Serve(Box<ServeFlags>),
     /// Apply pending database migrations, as the role that owns the schema.
     Migrate(OwnerDb),
     /// Print the OpenAPI document.

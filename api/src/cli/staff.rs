@@ -87,22 +87,12 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         ..
     } = command
     {
-        let console = settings
-            .console_listen
-            .clone()
-            .unwrap_or_else(|| "127.0.0.1:8085".into());
-        let scheme = if settings.tls.web.enabled() {
-            "https"
-        } else {
-            "http"
+        let link = |secret: &str| {
+            settings
+                .web
+                .console_setup_link(settings.console_listen.as_deref(), secret)
         };
-        runtime()?.block_on(account(
-            &services,
-            id,
-            &login,
-            enrolled,
-            &format!("{scheme}://{console}"),
-        ))?;
+        runtime()?.block_on(account(&services, id, &login, enrolled, &link))?;
         return Ok(ExitCode::SUCCESS);
     }
     runtime()?.block_on(execute(&services, &Actor::operator(), command))?;
@@ -114,7 +104,7 @@ async fn account(
     id: uuid::Uuid,
     login: &str,
     enrolled: bool,
-    console: &str,
+    link: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<()> {
     let actor = Actor::operator();
     if enrolled {
@@ -136,7 +126,7 @@ async fn account(
             "web account {} added; the link below works once, until {}",
             invited.official.login, invited.setup_expires_at
         );
-        println!("{console}/setup/{}", invited.setup_secret);
+        println!("{}", link(&invited.setup_secret));
     }
     Ok(())
 }

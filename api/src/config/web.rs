@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub struct WebSettings {
     pub static_dir: PathBuf,
     pub public_url: Option<String>,
+    /// The staff console's public address (`web.console_public_url`).
+    pub console_public_url: Option<String>,
     pub session_idle_minutes: u64,
     pub session_max_hours: u64,
     pub max_failures: u64,
@@ -20,6 +22,7 @@ impl WebSettings {
         WebSettings {
             static_dir: l.get("web.static_dir").unwrap_or_default(),
             public_url: l.get("web.public_url"),
+            console_public_url: l.get("web.console_public_url"),
             session_idle_minutes: l.get("web.session_idle_minutes").unwrap_or_default(),
             session_max_hours: l.get("web.session_max_hours").unwrap_or_default(),
             max_failures: l.get("web.max_failures").unwrap_or_default(),
@@ -52,5 +55,16 @@ impl WebSettings {
     /// Where a one-time set-up link points.
     pub fn setup_link(&self, web_listen: Option<&str>, secret: &str) -> String {
         format!("{}/setup/{secret}", self.base_url(web_listen))
+    }
+
+    /// Where a staff account's one-time set-up link points: the console, never the officials'
+    /// web (each door sets up only its own accounts).
+    pub fn console_setup_link(&self, console_listen: Option<&str>, secret: &str) -> String {
+        let base = match (&self.console_public_url, console_listen) {
+            (Some(u), _) => u.trim_end_matches('/').to_owned(),
+            (None, Some(l)) => format!("http://{l}"),
+            (None, None) => String::new(),
+        };
+        format!("{base}/setup/{secret}")
     }
 }

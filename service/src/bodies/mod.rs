@@ -70,6 +70,7 @@ pub async fn register(
     actor: &Actor,
     new: &NewBody,
 ) -> Result<RegistrationBody, ServiceError> {
+    actor.require_manager()?;
     let mut errors = Vec::new();
     if let Err(e) = Edrpou::parse(&new.edrpou) {
         errors.push(FieldError::new(
@@ -132,6 +133,7 @@ async fn apply(
     what: &str,
     change: Change<'_>,
 ) -> Result<Option<Uuid>, ServiceError> {
+    actor.require_manager()?;
     let mut conn = services.conn().await?;
     let adds = matches!(change, Change::AddCredential(..));
     conn.transaction(async |tx| -> Result<Option<Uuid>, ServiceError> {
@@ -376,6 +378,7 @@ pub async fn revoke_credential_by_id(
     actor: &Actor,
     id: Uuid,
 ) -> Result<bool, ServiceError> {
+    actor.require_manager()?;
     let mut conn = services.conn().await?;
     conn.transaction(async |tx| -> Result<bool, ServiceError> {
         let Some(body_id) = bodies::revoke_credential_by_id(tx, id).await? else {

@@ -66,7 +66,7 @@ pub enum Realm {
 }
 
 impl Realm {
-    fn admits(self, account: &Official) -> bool {
+    pub fn admits(self, account: &Official) -> bool {
         match self {
             Realm::Officials => account.registration_body_id.is_some(),
             Realm::Staff => account.staff_id.is_some(),

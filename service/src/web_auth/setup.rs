@@ -1,7 +1,7 @@
 //! The one-time set-up link: an official (or a staff member) sets a password and enrols the
 //! TOTP second factor; the link is used up.
 
-use super::{matching_step, official_event, otpauth_url};
+use super::{matching_step, official_event, otpauth_url, Realm};
 use crate::auth::Attempt;
 use crate::officials::{hash_password, lookup_of};
 use crate::{ServiceError, Services};
@@ -21,11 +21,13 @@ pub struct SetupOffer {
 /// The offer of a live one-time link, or nothing (unknown, used, expired, disabled).
 pub async fn setup_offer(
     services: &Services,
+    realm: Realm,
     secret: &str,
 ) -> Result<Option<SetupOffer>, ServiceError> {
     let mut conn = services.conn().await?;
     let official = officials::by_setup_lookup(&mut conn, &lookup_of(secret)).await?;
-    Ok(official.and_then(|o| {
+    // Each door sets up only its own accounts: another door's link is, here, unknown.
+    Ok(official.filter(|o| realm.admits(o)).and_then(|o| {
         let totp_secret = o.totp_secret.clone()?;
         let otpauth_url = otpauth_url(&totp_secret, &o.login)?;
         Some(SetupOffer {
@@ -47,6 +49,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The link is used up; the official may sign in.
 pub async fn complete_setup(
     services: &Services,
+    realm: Realm,
     secret: &str,
     password: &str,
     repeat: &str,
@@ -55,7 +58,10 @@ pub async fn complete_setup(
 ) -> Result<Result<(), SetupFaults>, ServiceError> {
     let mut faults: SetupFaults = Vec::new();
     let mut conn = services.conn().await?;
-    let Some(official) = officials::by_setup_lookup(&mut conn, &lookup_of(secret)).await? else {
+    let Some(official) = officials::by_setup_lookup(&mut conn, &lookup_of(secret))
+        .await?
+        .filter(|o| realm.admits(o))
+    else {
         return Err(ServiceError::NotFound);
     };
     if password.chars().count() < MIN_PASSWORD_CHARS {

@@ -307,3 +307,119 @@ async fn a_revoked_staff_members_session_ends() {
         401
     );
 }
+
+#[tokio::test]
+async fn only_a_supervisor_changes_registration_bodies_on_the_console() {
+    let app = spawn_app().await;
+    let (_, officer) = staff_account(&app, "officer", Some(KHMELNYTSKYI_HROMADA)).await;
+    let (_, auditor) = staff_account(&app, "auditor", None).await;
+    let edrpou = app.lviv.edrpou.as_str().to_owned();
+    let credentials = || async {
+        app.count(&format!(
+            "credentials WHERE registration_body_id = '{}'",
+            app.lviv.id
+        ))
+        .await
+    };
+    let before = credentials().await;
+    let token_id: String = {
+        let mut conn = app.db().await;
+        let row: Vec<String> = diesel_async::RunQueryDsl::load(
+            diesel::dsl::sql_query(format!(
+                "SELECT id::text AS id FROM credentials WHERE registration_body_id = '{}' LIMIT 1",
+                app.lviv.id
+            )),
+            &mut conn,
+        )
+        .await
+        .map(|rows: Vec<IdRow>| rows.into_iter().map(|r| r.id).collect())
+        .unwrap();
+        row[0].clone()
+    };
+    for who in [&officer, &auditor] {
+        let mut b = console(&app, who).await;
+        let (_, _, page) = b.get("/").await;
+        let csrf = attr(&page, "name=\"csrf\" value=\"").to_owned();
+        for (path, form) in [
+            (
+                "/bodies".to_owned(),
+                vec![
+                    ("edrpou", "43210987"),
+                    ("name", "Тест"),
+                    ("hromada", KHMELNYTSKYI_HROMADA),
+                ],
+            ),
+            (format!("/bodies/{edrpou}/suspend"), vec![]),
+            (format!("/bodies/{edrpou}/token"), vec![]),
+            (
+                format!("/bodies/{edrpou}/trembita"),
+                vec![("client", "SEVDEIR-TEST/GOV/04055896/X")],
+            ),
+            (format!("/bodies/{edrpou}/revoke/{token_id}"), vec![]),
+        ] {
+            let mut fields = vec![("csrf", csrf.as_str())];
+            fields.extend(form);
+            let (status, _, _) = b.post(&path, &fields).await;
+            assert_eq!(status, 403, "{path} as {}", who.login);
+        }
+    }
+    assert_eq!(credentials().await, before);
+    assert_eq!(
+        app.count("registration_bodies WHERE status = 'suspended' OR edrpou = '43210987'")
+            .await,
+        0
+    );
+    // Every refusal is audited as the console's staff member's.
+    assert_eq!(
+        app.count("audit_log WHERE event = 'request.refused' AND actor_kind = 'staff' AND channel = 'console'")
+            .await,
+        10
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+#[tokio::test]
+async fn a_staff_account_is_managed_at_the_command_line_only_and_set_up_on_the_console() {
+    let app = spawn_app().await;
+    let (_, auditor) = staff_account(&app, "auditor", None).await;
+    let supervisor = app.as_staff("supervisor", "ДМС України", None).await;
+    // To the staff API's officials endpoints a staff account does not exist.
+    for action in ["reset", "disable"] {
+        let (status, _) = supervisor
+            .call(
+                reqwest::Method::POST,
+                &format!("/admin/v1/officials/{}/{action}", auditor.login),
+                None,
+            )
+            .await;
+        assert_eq!(status, 404, "{action}");
+    }
+    let mut b = console(&app, &auditor).await;
+    assert_eq!(b.get("/audit/verify").await.0, 200);
+    // The operator resets it: its new one-time link opens the console's set-up, not the web's.
+    let invited = officials::reset(&services(&app), &Actor::operator(), &auditor.login)
+        .await
+        .unwrap();
+    let path = format!("/setup/{}", invited.setup_secret);
+    assert_eq!(Browser::new(&app.web_url).get(&path).await.0, 404);
+    let (status, _, page) = Browser::new(&app.console_url).get(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&auditor.login), "{page}");
+    // A machine client gets no web account.
+    let (issuance, _) = app
+        .staff("issuance", "Система оформлення документів", None)
+        .await;
+    let refused = officials::add_for_staff(
+        &services(&app),
+        &Actor::operator(),
+        issuance,
+        "issuance.web",
+    )
+    .await;
+    assert!(refused.is_err());
+}

@@ -270,7 +270,7 @@ async fn a_ban_ended_early_lets_actions_after_its_last_day_through() {
             vec!["/last_day"],
         ),
         (
-            json!({"last_day": kyiv_day(-11), "reason": " "}),
+            json!({"last_day": kyiv_day(-12), "reason": " "}),
             vec!["/last_day", "/last_day", "/reason"],
         ),
     ] {

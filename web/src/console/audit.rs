@@ -250,22 +250,24 @@ pub struct LogQuery {
     target: String,
     from: String,
     to: String,
-    before: Option<i64>,
+    before: String,
 }
 
-/// A Kyiv date as the start (or, with `end`, the end) of that day.
+/// A Kyiv date as the first moment of that day, or with `end` the last (the next day's first
+/// moment less a microsecond: the bound is inclusive).
 fn kyiv_bound(text: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
-    let d: NaiveDate = text.trim().parse().ok()?;
-    let t = if end {
-        d.and_hms_opt(23, 59, 59)?
-    } else {
-        d.and_hms_opt(0, 0, 0)?
-    };
     use chrono::TimeZone;
-    chrono_tz::Europe::Kyiv
-        .from_local_datetime(&t)
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
+    let d: NaiveDate = text.trim().parse().ok()?;
+    let day = if end { d.succ_opt()? } else { d };
+    let start = chrono_tz::Europe::Kyiv
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()?
+        .with_timezone(&chrono::Utc);
+    Some(if end {
+        start - chrono::Duration::microseconds(1)
+    } else {
+        start
+    })
 }
 
 const LOG_PAGE: i64 = 50;
@@ -302,7 +304,7 @@ pub async fn log(
         from,
         to,
     };
-    let before = q.before.filter(|b| *b > 0);
+    let before = q.before.trim().parse::<i64>().ok().filter(|b| *b > 0);
     let rows = if faults.is_empty() {
         match dms_service::audit_log::list(
             &state.services,

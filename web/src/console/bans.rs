@@ -47,6 +47,8 @@ async fn render(
         .map(|b| {
             let last = b.effective_to();
             let active = b.from_date <= today && last.is_none_or(|t| t >= today);
+            // Ended before its first day: it never applied.
+            let called_off = last.is_some_and(|t| t < b.from_date);
             let mut cells = vec![
                 Cell::text(b.katottg.clone()),
                 Cell::text(uk::date(b.from_date)),
@@ -62,6 +64,8 @@ async fn render(
                 Cell::text(b.legal_basis.clone()),
                 if active {
                     Cell::tag("Діє", "red")
+                } else if called_off {
+                    Cell::tag("Скасована", "grey")
                 } else if b.from_date > today {
                     Cell::tag("Почне діяти", "yellow")
                 } else {
@@ -70,7 +74,8 @@ async fn render(
             ];
             if supervisor {
                 cells.push(
-                    if b.ended_last_day.is_none() && last.is_none_or(|t| t >= today) {
+                    if b.ended_last_day.is_none() && last.is_none_or(|t| t >= today) && !called_off
+                    {
                         Cell::link("Завершити достроково", format!("/bans/{}/end", b.id))
                     } else {
                         Cell::text("—")
@@ -237,7 +242,9 @@ async fn render_end(
         ("Підстава".to_owned(), Cell::text(b.legal_basis.clone())),
     ];
     let default_day = if form.last_day.is_empty() {
-        yesterday.max(b.from_date).to_string()
+        yesterday
+            .max(b.from_date - chrono::Duration::days(1))
+            .to_string()
     } else {
         form.last_day.clone()
     };
@@ -252,7 +259,7 @@ async fn render_end(
                 fields: vec![
                     Field::new("last_day", "Останній день дії заборони", &default_day, &faults)
                         .kind(Kind::Date)
-                        .hint("Найраніше — вчорашній день: тоді дії, датовані сьогодні, вже приймаються. Минулі дні не змінюються.")
+                        .hint("Найраніше — вчорашній день: тоді дії, датовані сьогодні, вже приймаються. Минулі дні не змінюються. День перед початком заборони скасовує її.")
                         .required(),
                     Field::new("reason", "Підстава завершення", &form.reason, &faults).required(),
                 ],

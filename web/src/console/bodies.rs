@@ -127,7 +127,7 @@ async fn render_list(
                 format!(
                     "/bodies?q={}&status={}&after={}",
                     crate::pages::url_encode(q),
-                    query.status,
+                    crate::pages::url_encode(&query.status),
                     last.edrpou
                 ),
             ));
@@ -149,6 +149,7 @@ pub async fn create(
 ) -> PageResult {
     let c = staff(&state, &req).await?;
     c.signed.check_csrf(&form.csrf)?;
+    c.require(&[StaffRole::Supervisor])?;
     let form = form.into_inner();
     let new = dms_service::bodies::NewBody {
         edrpou: form.edrpou.trim().to_owned(),
@@ -405,6 +406,7 @@ pub async fn change(
 ) -> PageResult {
     let c = staff(&state, &req).await?;
     c.signed.check_csrf(&form.csrf)?;
+    c.require(&[StaffRole::Supervisor])?;
     let (edrpou, what) = path.into_inner();
     let body = dms_service::bodies::find(&state.services, &edrpou).await?;
     match what.as_str() {

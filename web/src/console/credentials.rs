@@ -67,6 +67,7 @@ pub async fn revoke(
 ) -> PageResult {
     let c = staff(&state, &req).await?;
     c.signed.check_csrf(&form.csrf)?;
+    c.require(&[StaffRole::Supervisor])?;
     let (edrpou, id) = path.into_inner();
     let id = credential_id(&id)?;
     let body = dms_service::bodies::find(&state.services, &edrpou).await?;

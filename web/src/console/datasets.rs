@@ -35,7 +35,7 @@ fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[serde(default)]
 pub struct ListQuery {
     state: String,
-    before: Option<i64>,
+    before: String,
     done: Option<String>,
 }
 
@@ -46,7 +46,7 @@ pub async fn list(
 ) -> PageResult {
     let c = staff(&state, &req).await?;
     let which = DatasetState::parse(&q.state);
-    let before = q.before.filter(|b| *b > 0);
+    let before = q.before.trim().parse::<i64>().ok().filter(|b| *b > 0);
     let rows =
         dms_service::datasets::list(&state.services, &c.signed.actor, which, before, PAGE).await?;
     let table_rows = rows
@@ -163,7 +163,7 @@ fn facts(d: &DatasetRow) -> Vec<(String, Cell)> {
     }
     if let Some(seq) = d.audit_head_seq {
         f.push((
-            "Голова журналу аудиту".to_owned(),
+            "Останній запечатаний запис журналу аудиту".to_owned(),
             Cell::text(format!("№ {seq}")),
         ));
     }
@@ -243,7 +243,7 @@ pub struct EntryForm {
     doc_type: String,
     doc_number: String,
     done: Option<String>,
-    released: Option<usize>,
+    released: String,
 }
 
 async fn entry_form(
@@ -255,7 +255,7 @@ async fn entry_form(
     let c = staff(state, req).await?;
     c.require(&[StaffRole::Supervisor])?;
     let mut banner = done_banner(form.done.as_deref());
-    if let (Some(b), Some(n)) = (banner.as_mut(), form.released) {
+    if let (Some(b), Ok(n)) = (banner.as_mut(), form.released.parse::<usize>()) {
         b.push_str(&format!(
             " До наступного набору даних передано затриманих дій: {n}."
         ));

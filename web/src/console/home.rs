@@ -10,11 +10,10 @@ use dms_db::enums::StaffRole;
 pub async fn page(state: web::Data<WebState>, req: HttpRequest) -> PageResult {
     let c = staff(&state, &req).await?;
     let intro = match c.staff.role {
-        StaffRole::Officer => "Запити на перевірку до органів реєстрації вашої території (правило 5: відповідь — протягом трьох робочих днів), пошук осіб і реєстраційних дій у межах території.",
+        StaffRole::Officer => "Запити на перевірку до органів реєстрації вашої території (відповідь — протягом трьох робочих днів після отримання), пошук осіб і реєстраційних дій у межах території.",
         StaffRole::Supervisor => "Органи реєстрації та їхні облікові дані, робочий календар, територіальні заборони, набори даних для ЄДДР і внесення осіб до ЄДДР.",
         StaffRole::Auditor => "Журнал аудиту, перевірка його ланцюга, звіти; органи реєстрації та набори даних — для перегляду.",
-        #[allow(unreachable_patterns)]
-        _ => "",
+        StaffRole::Issuance => "",
     };
     let links = sections(c.staff.role)
         .into_iter()

@@ -68,8 +68,7 @@ pub fn role_name(role: StaffRole) -> &'static str {
         StaffRole::Officer => "Працівник територіального органу",
         StaffRole::Supervisor => "Адміністратор",
         StaffRole::Auditor => "Аудитор",
-        #[allow(unreachable_patterns)]
-        _ => "Працівник ДМС",
+        StaffRole::Issuance => "Система оформлення документів",
     }
 }
 
@@ -80,6 +79,8 @@ pub fn sections(role: StaffRole) -> Vec<Section> {
         StaffRole::Officer => {
             s.push(("requests", "/requests", "Запити на перевірку"));
             s.push(("search", "/search", "Пошук осіб і дій"));
+            s.push(("calendar", "/calendar", "Календар"));
+            s.push(("bans", "/bans", "Заборони"));
         }
         StaffRole::Supervisor => {
             s.push(("requests", "/requests", "Запити"));
@@ -89,6 +90,7 @@ pub fn sections(role: StaffRole) -> Vec<Section> {
             s.push(("bans", "/bans", "Заборони"));
             s.push(("datasets", "/datasets", "Набори даних"));
             s.push(("entries", "/register-entries", "Внесення до ЄДДР"));
+            s.push(("reports", "/reports", "Звіти"));
         }
         StaffRole::Auditor => {
             s.push(("bodies", "/bodies", "Органи реєстрації"));
@@ -96,9 +98,10 @@ pub fn sections(role: StaffRole) -> Vec<Section> {
             s.push(("audit", "/audit", "Журнал аудиту"));
             s.push(("verify", "/audit/verify", "Перевірка ланцюга"));
             s.push(("reports", "/reports", "Звіти"));
+            s.push(("calendar", "/calendar", "Календар"));
         }
-        #[allow(unreachable_patterns)]
-        _ => {}
+        // A machine client has no web account; were it to have one, it would see nothing.
+        StaffRole::Issuance => {}
     }
     s
 }

@@ -117,7 +117,6 @@ pub async fn results(
     state: &WebState,
     c: &Console,
     q: &SearchQuery,
-    _action: &str,
     for_request: bool,
 ) -> Result<(Block, Faults), WebError> {
     if q.is_empty() {
@@ -166,7 +165,11 @@ pub async fn results(
         caption: "Реєстраційні дії щодо особи (новіші першими)".into(),
         headers,
         rows,
-        empty: "Нічого не знайдено у межах вашої території.".into(),
+        empty: if c.staff.territory.is_some() {
+            "Нічого не знайдено у межах вашої території.".into()
+        } else {
+            "Нічого не знайдено.".into()
+        },
     });
     Ok((block, Faults::default()))
 }
@@ -178,7 +181,7 @@ pub async fn search(
 ) -> PageResult {
     let c = staff(&state, &req).await?;
     c.require(&[StaffRole::Officer, StaffRole::Supervisor])?;
-    let (block, faults) = results(&state, &c, &q, "/search", false).await?;
+    let (block, faults) = results(&state, &c, &q, false).await?;
     Page::new(c.chrome("Пошук осіб і дій", "search"), "Пошук осіб і дій")
         .faults(faults.clone())
         .block(
@@ -229,7 +232,16 @@ pub async fn action(
                 a.registration_body_name, a.registration_body_edrpou
             )),
         ),
-        ("Канал".to_owned(), Cell::text(a.channel.clone())),
+        (
+            "Канал".to_owned(),
+            Cell::text(match a.channel.as_str() {
+                "trembita" => "Трембіта",
+                "token" => "прямий канал (токен)",
+                "mtls" => "прямий канал (сертифікат)",
+                "web" => "вебінтерфейс ДМС",
+                other => other,
+            }),
+        ),
         (
             "Ідентифікатор у реєстрі громади".to_owned(),
             Cell::text(v.external_id.clone()),

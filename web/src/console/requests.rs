@@ -24,8 +24,12 @@ use uuid::Uuid;
 #[serde(default)]
 pub struct ListQuery {
     state: String,
+    after: String,
     done: Option<String>,
 }
+
+/// Requests per page of the list.
+const PAGE: i64 = 100;
 
 /// The deadline state as the officer reads it: open, due today, overdue or answered.
 pub fn deadline(r: &Request, today: NaiveDate) -> Cell {
@@ -55,8 +59,8 @@ pub async fn list(
         filter,
         None,
         Paging {
-            after: None,
-            limit: Paging::MAX,
+            after: Uuid::parse_str(q.after.trim()).ok(),
+            limit: PAGE,
         },
     )
     .await?;
@@ -105,6 +109,15 @@ pub async fn list(
             "/requests/new",
         )]));
     }
+    let mut more = Vec::new();
+    if listed.requests.len() as i64 == PAGE {
+        if let Some(last) = listed.requests.last() {
+            more.push(Cell::link(
+                "Наступні запити",
+                format!("/requests?state={which}&after={}", last.id),
+            ));
+        }
+    }
     page.block(
         Block::default()
             .para(format!(
@@ -119,6 +132,7 @@ pub async fn list(
                 empty: "Запитів немає.".into(),
             }),
     )
+    .block(Block::default().links(more))
     .render()
 }
 
@@ -335,7 +349,7 @@ async fn form_page(
         )),
     ));
     facts.push((
-        "Підстава вибору".to_owned(),
+        "Орган визначено за дією".to_owned(),
         Cell::link(
             format!(
                 "{} від {}",
@@ -350,7 +364,7 @@ async fn form_page(
         "Новий запит на перевірку",
     )
     .faults(faults.clone())
-    .block(Block::heading("Кого і куди").summary(facts))
+    .block(Block::heading("Особа та орган реєстрації").summary(facts))
     .block(Block::default().form(question_form(
         c,
         &action_id.to_string(),
@@ -371,8 +385,7 @@ pub async fn new_page(
     if let Some(a) = q.action.as_deref() {
         return form_page(&state, &c, request_id(a)?, "", "", Faults::default()).await;
     }
-    let (block, faults) =
-        super::people::results(&state, &c, &q.search, "/requests/new", true).await?;
+    let (block, faults) = super::people::results(&state, &c, &q.search, true).await?;
     Page::new(c.chrome("Новий запит на перевірку", "requests"), "Новий запит на перевірку")
         .faults(faults.clone())
         .block(

@@ -207,7 +207,9 @@ async fn render_setup(
     secret: &str,
     faults: Faults,
 ) -> PageResult {
-    let Some(offer) = web_auth::setup::setup_offer(&state.services, secret).await? else {
+    let Some(offer) =
+        web_auth::setup::setup_offer(&state.services, state.settings.realm, secret).await?
+    else {
         return Err(WebError::NotFound);
     };
     let (csrf, cookie) = pre_session_token(state, req);
@@ -253,6 +255,7 @@ pub async fn setup(
     check_pre_session(&state, &req, &form.csrf)?;
     let done = web_auth::setup::complete_setup(
         &state.services,
+        state.settings.realm,
         &secret,
         &form.password,
         &form.repeat,

@@ -137,7 +137,16 @@ pub fn url_encode(s: &str) -> String {
 /// A link's `next` target kept on this site: a path, never another host.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        // Browsers drop tabs and line breaks from a Location (`/\t/evil` is `//evil`): a path
+        // with any control character or white space is not taken.
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -209,4 +218,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The answer to any other address: the 404 page.
 pub async fn not_found() -> crate::error::PageResult {
     Err(crate::error::WebError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn a_next_address_stays_on_this_site() {
+        assert_eq!(
+            local_path(Some("/requests?state=all")),
+            "/requests?state=all"
+        );
+        for away in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/ /x",
+        ] {
+            assert_eq!(local_path(Some(away)), "/", "{away:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

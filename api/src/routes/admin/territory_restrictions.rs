@@ -73,7 +73,8 @@ impl From<dms_db::restrictions::Restriction> for RestrictionView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndRestriction {
-    /// The last day the ban is in force (inclusive): within the ban, and not before yesterday
+    /// The last day the ban is in force (inclusive): within the ban (the day before its first
+    /// day calls it off), and not before yesterday
     /// (Kyiv).
     pub last_day: chrono::NaiveDate,
     /// Why it ends early (e.g. the military command's decision).
