@@ -195,7 +195,8 @@ def working_days_from_calendar(c, page, months):
     days = {}
     for m in months:
         c.goto(page, "/calendar?month=" + m)
-        for row in page.locator("table tbody tr").all():
+        listed = page.locator("table").filter(has=page.locator("caption", has_text="Дні місяця"))
+        for row in listed.locator("tbody tr").all():
             cells = [t.strip() for t in row.locator("td").all_inner_texts()]
             d = date(int(cells[0][6:10]), int(cells[0][3:5]), int(cells[0][0:2]))
             days[d] = cells[2] == "Робочий"

@@ -132,6 +132,9 @@ fn bind_web(
             .app_data(Data::new(peer_required))
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
+                dms_web::error::in_realm(realm, req, next)
+            }))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
                 dms_web::headers::secure(tls_on, req, next)
             }))
             .wrap(actix_web::middleware::from_fn(move |req, next| {

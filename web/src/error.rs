@@ -66,6 +66,13 @@ impl ResponseError for WebError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.page(dms_service::web_auth::Realm::Officials)
+    }
+}
+
+impl WebError {
+    /// The answer of this error at one door: the page in that door's own layout.
+    pub fn page(&self, realm: dms_service::web_auth::Realm) -> HttpResponse {
         if let WebError::Redirect(to) = self {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, to.as_str()))
@@ -94,7 +101,7 @@ impl ResponseError for WebError {
             ),
         };
         let page = ProblemPage {
-            chrome: Chrome::anonymous(heading),
+            chrome: Chrome::anonymous_in(realm, heading),
             heading,
             text,
         };
@@ -126,4 +133,30 @@ pub fn see_other(to: impl Into<String>) -> PageResult {
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.into()))
         .finish())
+}
+
+/// Error pages in the door's own layout: at the staff console, an answer made from a
+/// [`WebError`] is made again with the console's header (the error itself cannot know the door).
+pub async fn in_realm(
+    realm: dms_service::web_auth::Realm,
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<
+        actix_web::body::EitherBody<impl actix_web::body::MessageBody, actix_web::body::BoxBody>,
+    >,
+    actix_web::Error,
+> {
+    let res = next.call(req).await?;
+    if realm == dms_service::web_auth::Realm::Staff {
+        let page = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<WebError>())
+            .map(|e| e.page(realm));
+        if let Some(page) = page {
+            return Ok(res.into_response(page).map_into_right_body());
+        }
+    }
+    Ok(res.map_into_left_body())
 }

@@ -158,6 +158,23 @@ async fn each_role_reaches_its_screens_and_is_refused_the_others() {
     ];
     assert_eq!(browsers[2].post("/bans", &ban).await.0, 403);
     assert_eq!(app.count("territory_restrictions").await, 0);
+    // Refusals and unknown addresses answer in the console's own layout.
+    for path in [
+        "/audit/verify",
+        "/requests/00000000-0000-0000-0000-000000000000",
+        "/nowhere",
+    ] {
+        let (status, _, page) = browsers[0].get(path).await;
+        assert!(status == 403 || status == 404, "{path}: {status}");
+        assert!(
+            page.contains("Консоль працівника ДМС України"),
+            "{path}: {page}"
+        );
+        assert!(
+            !page.contains("Реєстр територіальної громади"),
+            "{path}: {page}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -117,6 +117,30 @@ async fn render(
             ])
         })
         .collect();
+    // The month as a grid of weeks, Monday first: a day off says so in words, a DMS decision
+    // carries an asterisk (the list below gives every reason).
+    let mut weeks: Vec<Row> = Vec::new();
+    let mut week: Vec<Cell> = vec![Cell::text(""); first.weekday().num_days_from_monday() as usize];
+    for d in &days {
+        let n = d.day.day();
+        let mark = if d.overridden.is_some() { "*" } else { "" };
+        week.push(if d.working {
+            Cell::text(if d.holiday {
+                format!("{n}{mark} свято, робочий")
+            } else {
+                format!("{n}{mark}")
+            })
+        } else {
+            Cell::tag(format!("{n}{mark} вихідний"), "grey")
+        });
+        if week.len() == 7 {
+            weeks.push(Row::new(std::mem::take(&mut week)));
+        }
+    }
+    if !week.is_empty() {
+        week.resize(7, Cell::text(""));
+        weeks.push(Row::new(week));
+    }
     let prev = first - Months::new(1);
     let next = first + Months::new(1);
     let title = format!("{} {}", MONTHS[first.month0() as usize], first.year());
@@ -137,12 +161,19 @@ async fn render(
                     ),
                 ])
                 .table(Table {
-                    caption: title,
-                    headers: vec!["День", "День тижня", "Стан", "Чому"],
-                    rows,
+                    caption: title.clone(),
+                    headers: WEEKDAYS.to_vec(),
+                    rows: weeks,
                     empty: String::new(),
-                }),
-        );
+                })
+                .para("* — рішення ДМС; підстава — у переліку днів нижче."),
+        )
+        .block(Block::heading("Дні місяця").table(Table {
+            caption: format!("Дні місяця: {title}"),
+            headers: vec!["День", "День тижня", "Стан", "Чому"],
+            rows,
+            empty: String::new(),
+        }));
     if c.staff.role == StaffRole::Supervisor {
         page = page.block(Block::heading("Змінити день").form(Form {
             action: "/calendar".into(),

@@ -143,7 +143,11 @@ fn facts(d: &DatasetRow) -> Vec<(String, Cell)> {
             Cell::text(time(d.acknowledged_at)),
         ),
     ];
-    if let Some(t) = d.next_attempt_at {
+    // The next attempt matters only while the set still waits to be delivered.
+    if let Some(t) = d
+        .next_attempt_at
+        .filter(|_| matches!(d.state, DatasetState::Sealed | DatasetState::Delivered))
+    {
         f.push(("Наступна спроба".to_owned(), Cell::text(uk::kyiv_time(t))));
     }
     if let Some(e) = &d.last_error {
