@@ -50,73 +50,20 @@ def shot(page, name):
     wt.screenshot(page, name, directory=SHOTS)
 
 
-def path_of(page):
-    return urllib.parse.urlparse(page.url).path
-
-
-class Console:
-    """Signed-in pages per role, each checked by axe on every navigation."""
+class Console(w.Run):
+    """The officials' browser-test runner at the console's door: signed-in pages per role, each
+    checked by axe on every navigation."""
 
     def __init__(self, browser):
-        self.browser = browser
+        super().__init__(browser, base=BASE)
         self.pages = {}
-        self.visited = 0
-        self.last_step = {}
-
-    def check(self, page, what=""):
-        self.visited += 1
-        bad = wt.axe_check(page)
-        if bad:
-            raise Fail(f"axe on {page.url} {what}: " + "; ".join(
-                f"{v['id']} ({v['impact']}): {v['help']} at {v['targets'][:3]}" for v in bad))
-
-    def goto(self, page, path, status=200):
-        res = page.goto(BASE + path)
-        got = res.status if res else None
-        expect(got == status, f"GET {path}: status {got}, expected {status}: {w._problem(page)}")
-        self.check(page)
-        return page
-
-    def code(self, login, secret):
-        while True:
-            now = time.time()
-            cur = int(now // 30)
-            step = max(cur - 1, self.last_step.get(login, -1) + 1)
-            if step <= cur + 1:
-                break
-            time.sleep((step - 1) * 30 - now + 0.5)
-        return step, w._totp_at(secret, step)
-
-    def sign_in(self, page, who):
-        page.goto(BASE + "/sign-in")
-        self.check(page, "sign-in")
-        step, code = self.code(who["login"], who["totp_secret"])
-        page.get_by_label("Логін").fill(who["login"])
-        page.get_by_label("Пароль", exact=True).fill(who["password"])
-        page.get_by_label("Код із застосунку автентифікації").fill(code)
-        page.get_by_role("button", name="Увійти").click()
-        page.wait_for_load_state()
-        self.check(page, "after sign-in")
-        self.last_step[who["login"]] = step
-        return path_of(page)
 
     def role(self, role):
         if role not in self.pages:
-            ctx = self.browser.new_context(ignore_https_errors=True, locale="uk-UA",
-                                           viewport={"width": 1280, "height": 900})
-            ctx.set_default_timeout(w.PAGE_TIMEOUT_MS)
-            page = ctx.new_page()
-            got = self.sign_in(page, STAFF[role])
-            expect(got == "/", f"{role} did not reach the console's home: {page.url} {w._problem(page)}")
+            page = self.context().new_page()
+            self.sign_in(page, STAFF[role])
             self.pages[role] = page
         return self.pages[role]
-
-    def close(self):
-        for p in self.pages.values():
-            try:
-                p.context.close()
-            except Exception:
-                pass
 
 
 def submit_lviv(doc):
@@ -248,7 +195,7 @@ def scenario_officer_request(c):
     p.get_by_role("button", name="Надіслати запит").click()
     p.wait_for_load_state()
     c.check(p, "request page")
-    m = re.match(r"^/requests/([0-9a-f-]{36})$", path_of(p))
+    m = re.match(r"^/requests/([0-9a-f-]{36})$", w.path_of(p))
     expect(m, f"sending led to {p.url}: {w._problem(p)}")
     rid = m.group(1)
     # The community lists it over the API (its receipt; the deadline starts today) …

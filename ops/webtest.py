@@ -146,8 +146,9 @@ def expect(cond, why):
 
 
 class Run:
-    def __init__(self, browser):
+    def __init__(self, browser, base=None):
         self.browser = browser
+        self.base = base or BASE  # the door: the officials' web, or the staff console
         self.contexts = []
         self.visited = 0
         self.last_step = {}  # login -> the TOTP step last accepted (a code is accepted once)
@@ -179,7 +180,7 @@ class Run:
                 f"{v['id']} ({v['impact']}): {v['help']} at {v['targets'][:3]}" for v in bad))
 
     def goto(self, page, path, status=200):
-        res = page.goto(BASE + path)
+        res = page.goto(self.base + path)
         got = res.status if res else None
         expect(got == status, f"GET {path}: status {got}, expected {status}")
         self.check(page)
@@ -203,14 +204,14 @@ class Run:
         page.get_by_label("Пароль", exact=True).fill(password)
         page.get_by_label("Код із застосунку автентифікації").fill(code)
         with page.expect_response(lambda r: r.request.method == "POST"
-                                  and r.url.startswith(BASE + "/sign-in")) as res:
+                                  and r.url.startswith(self.base + "/sign-in")) as res:
             page.get_by_role("button", name="Увійти").click()
         page.wait_for_load_state()
         self.check(page, "after sign-in")
         return res.value.status
 
     def sign_in(self, page, who, expect_ok=True):
-        page.goto(BASE + "/sign-in")
+        page.goto(self.base + "/sign-in")
         self.check(page)
         step, code = self.code(who["login"], who["totp_secret"])
         status = self.post_sign_in(page, who["login"], who["password"], code)

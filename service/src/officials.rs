@@ -65,6 +65,55 @@ fn require_manager(actor: &Actor) -> Result<(), ServiceError> {
     actor.require_manager()
 }
 
+/// A new one-time set-up link: its secret (handed to the person once), the hash stored for it,
+/// the second factor's new secret and until when the link works.
+struct NewLink {
+    secret: String,
+    lookup: String,
+    totp_secret: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl NewLink {
+    fn new() -> NewLink {
+        let secret = random_secret(32);
+        NewLink {
+            lookup: lookup_of(&secret),
+            secret,
+            totp_secret: new_totp_secret(),
+            expires_at: Utc::now() + Duration::hours(SETUP_LINK_HOURS),
+        }
+    }
+
+    fn setup(&self) -> Setup<'_> {
+        Setup {
+            lookup: &self.lookup,
+            expires_at: self.expires_at,
+            totp_secret: &self.totp_secret,
+        }
+    }
+
+    fn invited(self, official: Official) -> Invited {
+        Invited {
+            official,
+            setup_secret: self.secret,
+            setup_expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A login no account holds yet.
+async fn login_free(conn: &mut dms_db::PgConn, login: &str) -> Result<(), ServiceError> {
+    if officials::by_login(conn, login).await?.is_some() {
+        return Err(ServiceError::field(
+            "/login",
+            FieldCode::Taken,
+            "is already taken",
+        ));
+    }
+    Ok(())
+}
+
 /// How long a one-time set-up link stays usable.
 pub const SETUP_LINK_HOURS: i64 = 72;
 
@@ -106,25 +155,12 @@ pub async fn add(
     require_manager(actor)?;
     check_new(login, name)?;
     let body = crate::bodies::find(services, edrpou).await?;
-    let setup_secret = random_secret(32);
-    let lookup = lookup_of(&setup_secret);
-    let totp_secret = new_totp_secret();
-    let setup_expires_at = Utc::now() + Duration::hours(SETUP_LINK_HOURS);
-    let setup = Setup {
-        lookup: &lookup,
-        expires_at: setup_expires_at,
-        totp_secret: &totp_secret,
-    };
+    let link = NewLink::new();
+    let setup = link.setup();
     let mut conn = services.conn().await?;
     let official = conn
         .transaction(async |tx| -> Result<Official, ServiceError> {
-            if officials::by_login(tx, login).await?.is_some() {
-                return Err(ServiceError::field(
-                    "/login",
-                    FieldCode::Taken,
-                    "is already taken",
-                ));
-            }
+            login_free(tx, login).await?;
             let official =
                 officials::add(tx, Holder::Body(body.id), login, name.trim(), &setup).await?;
             let event = actor.audit(
@@ -136,11 +172,7 @@ pub async fn add(
             Ok(official)
         })
         .await?;
-    Ok(Invited {
-        official,
-        setup_secret,
-        setup_expires_at,
-    })
+    Ok(link.invited(official))
 }
 
 /// The account with this login. Staff members' accounts are managed at the command line only:
@@ -162,15 +194,8 @@ pub async fn reset(
 ) -> Result<Invited, ServiceError> {
     require_manager(actor)?;
     let official = find(services, actor, login).await?;
-    let setup_secret = random_secret(32);
-    let lookup = lookup_of(&setup_secret);
-    let totp_secret = new_totp_secret();
-    let setup_expires_at = Utc::now() + Duration::hours(SETUP_LINK_HOURS);
-    let setup = Setup {
-        lookup: &lookup,
-        expires_at: setup_expires_at,
-        totp_secret: &totp_secret,
-    };
+    let link = NewLink::new();
+    let setup = link.setup();
     let mut conn = services.conn().await?;
     let official = conn
         .transaction(async |tx| -> Result<Official, ServiceError> {
@@ -187,11 +212,7 @@ pub async fn reset(
                 .ok_or(ServiceError::Internal)
         })
         .await?;
-    Ok(Invited {
-        official,
-        setup_secret,
-        setup_expires_at,
-    })
+    Ok(link.invited(official))
 }
 
 /// Disable the official: no sign-in, every session ends. A reset enables them again.
@@ -256,24 +277,11 @@ pub async fn add_for_staff(
         ));
     }
     check_new(login, &staff.name)?;
-    let setup_secret = random_secret(32);
-    let lookup = lookup_of(&setup_secret);
-    let totp_secret = new_totp_secret();
-    let setup_expires_at = Utc::now() + Duration::hours(SETUP_LINK_HOURS);
-    let setup = Setup {
-        lookup: &lookup,
-        expires_at: setup_expires_at,
-        totp_secret: &totp_secret,
-    };
+    let link = NewLink::new();
+    let setup = link.setup();
     let official = conn
         .transaction(async |tx| -> Result<Official, ServiceError> {
-            if officials::by_login(tx, login).await?.is_some() {
-                return Err(ServiceError::field(
-                    "/login",
-                    FieldCode::Taken,
-                    "is already taken",
-                ));
-            }
+            login_free(tx, login).await?;
             if officials::of_staff(tx, staff.id).await?.is_some() {
                 return Err(ServiceError::field(
                     "/staff",
@@ -292,11 +300,7 @@ pub async fn add_for_staff(
             Ok(official)
         })
         .await?;
-    Ok(Invited {
-        official,
-        setup_secret,
-        setup_expires_at,
-    })
+    Ok(link.invited(official))
 }
 
 /// [`add_for_staff`], set up at once (demonstrations and tests): the password and TOTP secret.

@@ -9,6 +9,26 @@ use crate::WebState;
 use actix_web::{web, HttpRequest};
 use dms_db::enums::StaffRole;
 
+/// The body's credential with this id, described as the confirmation names it, and whether it
+/// is still live.
+fn credential(d: &dms_service::bodies::BodyDetail, id: uuid::Uuid) -> Option<(String, bool)> {
+    d.tokens
+        .iter()
+        .map(|t| (format!("токен {} ({})", t.id, t.label), t))
+        .chain(
+            d.trembita_clients
+                .iter()
+                .map(|t| (format!("клієнт Трембіти {}", t.value), &t.info)),
+        )
+        .chain(
+            d.client_certificates
+                .iter()
+                .map(|t| (format!("сертифікат {}", t.value), &t.info)),
+        )
+        .find(|(_, info)| info.id == id)
+        .map(|(text, info)| (text, info.revoked_at.is_none()))
+}
+
 fn credential_id(s: &str) -> Result<uuid::Uuid, WebError> {
     uuid::Uuid::parse_str(s).map_err(|_| WebError::NotFound)
 }
@@ -24,21 +44,8 @@ pub async fn revoke_page(
     let (edrpou, id) = path.into_inner();
     let id = credential_id(&id)?;
     let d = dms_service::bodies::detail(&state.services, &c.signed.actor, &edrpou).await?;
-    let described = d
-        .tokens
-        .iter()
-        .map(|t| (format!("токен {} ({})", t.id, t.label), t))
-        .chain(
-            d.trembita_clients
-                .iter()
-                .map(|t| (format!("клієнт Трембіти {}", t.value), &t.info)),
-        )
-        .chain(
-            d.client_certificates
-                .iter()
-                .map(|t| (format!("сертифікат {}", t.value), &t.info)),
-        )
-        .find(|(_, info)| info.id == id && info.revoked_at.is_none())
+    let described = credential(&d, id)
+        .filter(|(_, live)| *live)
         .map(|(text, _)| text)
         .ok_or(WebError::NotFound)?;
     Page::new(c.chrome("Відкликати облікові дані", "bodies"), "Відкликати облікові дані")
@@ -70,15 +77,9 @@ pub async fn revoke(
     c.require(&[StaffRole::Supervisor])?;
     let (edrpou, id) = path.into_inner();
     let id = credential_id(&id)?;
-    let body = dms_service::bodies::find(&state.services, &edrpou).await?;
     // Only a credential of this body (the id of another's is, here, not there).
-    let d = dms_service::bodies::detail(&state.services, &c.signed.actor, &body.edrpou).await?;
-    let ours = d.tokens.iter().any(|t| t.id == id)
-        || d.trembita_clients.iter().any(|t| t.info.id == id)
-        || d.client_certificates.iter().any(|t| t.info.id == id);
-    if !ours {
-        return Err(WebError::NotFound);
-    }
+    let d = dms_service::bodies::detail(&state.services, &c.signed.actor, &edrpou).await?;
+    credential(&d, id).ok_or(WebError::NotFound)?;
     dms_service::bodies::revoke_credential_by_id(&state.services, &c.signed.actor, id).await?;
-    see_other(format!("/bodies/{}?done=revoked", body.edrpou))
+    see_other(format!("/bodies/{}?done=revoked", d.body.edrpou))
 }
