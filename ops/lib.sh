@@ -45,22 +45,28 @@ pg_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# A directory for a cluster's files that the server's user can reach: $1 itself, or (as root, when
+# the checkout is under a private home) a directory of its own with a link to it at $1.
+cluster_home() {
+  local dir=$1
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$dir" --shell /usr/sbin/nologin postgres
+    if ! runuser -u postgres -- test -x "$dir"; then
+      local alt; alt="/var/tmp/dms-pg-$(printf '%s' "$dir" | sha1sum | cut -c1-10)"
+      mkdir -p "$alt"; rmdir "$dir" 2>/dev/null || true
+      [ -e "$dir" ] || ln -s "$alt" "$dir"
+      dir=$alt
+    fi
+    chown postgres "$dir"
+  fi
+  echo "$dir"
+}
+
 # Start (or reuse) the private cluster; sets ADMIN_URL to its maintenance database.
 ensure_private_cluster() {
   local bin; bin=$(pg_bindir) || { log "PostgreSQL server binaries not found"; return 1; }
-  mkdir -p "$PGDIR"
-  if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$PGDIR" --shell /usr/sbin/nologin postgres
-    if ! runuser -u postgres -- test -x "$PGDIR"; then
-      # The checkout is not reachable by the postgres user (e.g. under a private home): keep the
-      # cluster in a directory of its own and leave a link to it under .local/.
-      local alt; alt="/var/tmp/dms-pg-$(printf '%s' "$PGDIR" | sha1sum | cut -c1-10)"
-      mkdir -p "$alt"; rmdir "$PGDIR" 2>/dev/null || true
-      [ -e "$PGDIR" ] || ln -s "$alt" "$PGDIR"
-      PGDIR=$alt
-    fi
-    chown postgres "$PGDIR"
-  fi
+  PGDIR=$(cluster_home "$PGDIR")
   if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
     log "creating a private PostgreSQL cluster in .local/$(basename "$PGDIR")"
     pg_as_owner "$bin/initdb" -D "$PGDIR/data" -U postgres --auth=trust --encoding=UTF8 \
@@ -80,6 +86,8 @@ CONF
   fi
   allow_runtime_password_auth
   ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  # A primary left waiting for a standby by an earlier --ha run would never commit again.
+  [ "${HA:-0}" = 1 ] || synchronous_replication off
 }
 
 # The runtime login role authenticates with its password (scram-sha-256), never by trust: its
@@ -92,6 +100,62 @@ allow_runtime_password_auth() {
     'local all $APP_ROLE scram-sha-256' 'host all $APP_ROLE 127.0.0.1/32 scram-sha-256' \
     'host all $APP_ROLE ::1/128 scram-sha-256'; cat '$hba'; } >'$hba.new' && mv '$hba.new' '$hba'"
   pg_as_owner "$bin/pg_ctl" -D "$PGDIR/data" reload >/dev/null
+}
+
+# RPO 0 (ops/run --ha, ops/faults scenario 6): a hot standby of the private cluster ($PGDIR on
+# PG_PORT), streaming as $STANDBY_NAME, and a primary that waits for it on every commit
+# (synchronous_standby_names; synchronous_commit stays on): a receipt leaves only once its action
+# is flushed on both. docs/operations.md has the production topology.
+STANDBY_NAME=dms_standby
+# ensure_standby DIR PORT: made by pg_basebackup when missing, started when stopped; sets STANDBY_DIR.
+ensure_standby() {
+  local dir port=$2 bin; bin=$(pg_bindir); dir=$(cluster_home "$1")
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "making a synchronous standby of the private cluster on 127.0.0.1:$port"
+    pg_as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$dir/data" -R \
+      -X stream -c fast >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; return 1; }
+    # Its own port and socket; a promoted standby waits for no standby of its own.
+    pg_as_owner sh -c "printf '%s\n' 'port = $port' \"unix_socket_directories = '$dir'\" \
+      \"cluster_name = '$STANDBY_NAME'\" 'hot_standby = on' >>'$dir/data/postgresql.conf' &&
+      sed -i '/^synchronous_standby_names/d' '$dir/data/postgresql.auto.conf'"
+  fi
+  if ! pg_as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+      || { tail -20 "$dir/server.log" >&2; return 1; }
+  fi
+  STANDBY_DIR=$dir
+}
+
+# synchronous_replication on|off: the primary of ADMIN_URL waits (on: until the standby is
+# streaming in sync) or stops waiting for $STANDBY_NAME.
+synchronous_replication() {
+  if [ "$1" = on ]; then
+    psql "$ADMIN_URL" -Xq -c "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ($STANDBY_NAME)'" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+    local _
+    for _ in $(seq 1 100); do
+      [ "$(psql "$ADMIN_URL" -XAtc "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$STANDBY_NAME'")" = sync ] && return 0
+      sleep 0.1
+    done
+    log "the standby $STANDBY_NAME is not streaming in sync"; return 1
+  else
+    [ -n "$(psql "$ADMIN_URL" -XAtc "SHOW synchronous_standby_names")" ] || return 0
+    psql "$ADMIN_URL" -Xq -c "ALTER SYSTEM RESET synchronous_standby_names" -c "SELECT pg_reload_conf()" >/dev/null
+  fi
+}
+
+# The multi-host form of a URL of the private cluster (primary first, then the standby on $1):
+# libpq and tokio-postgres take the first host that accepts writes, so after a promotion the
+# services reconnect to the new primary by themselves.
+ha_url() { # port url
+  local url=$2 host="127.0.0.1:$PG_PORT"
+  url=${url/@$host\//@$host,127.0.0.1:$1/}
+  case "$url" in *\?*) echo "$url&target_session_attrs=read-write" ;; *) echo "$url?target_session_attrs=read-write" ;; esac
+}
+
+stop_cluster_in() { # dir
+  local bin; bin=$(pg_bindir) || return 0
+  [ -f "$1/data/PG_VERSION" ] && pg_as_owner "$bin/pg_ctl" -D "$1/data" -m fast stop >/dev/null 2>&1 || true
 }
 
 stop_private_cluster() {

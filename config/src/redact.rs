@@ -32,7 +32,25 @@ pub fn redact_url(url: &str) -> String {
             // The url crate percent-encodes the placeholder; show it as written.
             parsed.to_string().replace("%2A%2A%2A", HIDDEN)
         }
-        Err(_) => redact_conninfo(url),
+        Err(_) => redact_conninfo(&redact_authority(url)),
+    }
+}
+
+/// A URL the url crate refuses, such as libpq's multi-host form
+/// (`postgres://user:pw@host1:5432,host2:5432/db?target_session_attrs=read-write`): the password
+/// of its user-info, between `scheme://` and the last `@` before the path.
+fn redact_authority(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[start..];
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    match authority[..at].split_once(':') {
+        Some((user, _)) => format!("{}{user}:{HIDDEN}{}", &url[..start], &rest[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -114,6 +132,17 @@ mod tests {
             "{q}"
         );
         assert_eq!(redact_url("ftp://x"), "ftp://x");
+        // libpq's multi-host form (ops/run --ha), which the url crate refuses.
+        assert_eq!(
+            redact_url(
+                "postgres://dms_app:s3cr@t@127.0.0.1:55432,127.0.0.1:55434/dms?target_session_attrs=read-write"
+            ),
+            "postgres://dms_app:***@127.0.0.1:55432,127.0.0.1:55434/dms?target_session_attrs=read-write"
+        );
+        assert_eq!(
+            redact_url("postgres://dms@h1:1,h2:2/dms"),
+            "postgres://dms@h1:1,h2:2/dms"
+        );
         assert_eq!(
             redact_url("https://user:pw@eddr.example/api"),
             "https://user:***@eddr.example/api"

@@ -435,7 +435,7 @@ struct HeldDocument {
 
 /// A register entry for the person of every held action, as `dms-api register-entry --unzr …
 /// --document-type … --document-number …` records it. Returns the items released.
-fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String> {
+pub fn release_held(conn: &mut PgConnection, next: &AtomicU64) -> Result<u64, String> {
     let held: Vec<HeldDocument> = diesel::sql_query(
         "SELECT DISTINCT a.body->'person'->'document'->>'type' AS kind, \
                 a.body->'person'->'document'->>'number' AS number \

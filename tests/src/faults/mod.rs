@@ -4,12 +4,14 @@
 
 pub mod db_outage;
 pub mod env;
+pub mod failover;
 pub mod feeder_crash;
 pub mod judge;
 pub mod kill_api;
 pub mod malformed_traffic;
 pub mod observe;
 pub mod outbox_unwritable;
+pub mod replicas;
 pub mod verdict;
 
 pub use env::Env;
@@ -23,6 +25,8 @@ pub async fn scenario(n: u32, env: &Env) -> Option<Verdict> {
         3 => feeder_crash::run(env).await,
         4 => outbox_unwritable::run(env).await,
         5 => malformed_traffic::run(env).await,
+        6 => failover::run(env).await,
+        7 => replicas::run(env).await,
         _ => return None,
     })
 }

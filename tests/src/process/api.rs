@@ -66,6 +66,22 @@ impl ApiProcess {
         Ok(api)
     }
 
+    /// Another `dms-api serve` over the same database, keys and token, on ports of its own: a
+    /// replica behind a load balancer. Not started; its database stays with `self`.
+    pub fn replica(&self) -> ApiProcess {
+        ApiProcess {
+            database_url: self.database_url.clone(),
+            keys_dir: self.keys_dir.clone(),
+            token: self.token.clone(),
+            port: free_port(),
+            trembita_port: free_port(),
+            admin_port: free_port(),
+            log: self.log.clone(),
+            run: None,
+            bin: self.bin.clone(),
+        }
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
