@@ -66,7 +66,7 @@ const SELECT: &str = "SELECT d.seq, d.state, d.record_count, d.created_at, d.sea
      FROM datasets d CROSS JOIN LATERAL ( \
        SELECT count(*) FILTER (WHERE f.state = 'accepted') AS accepted, \
               count(*) FILTER (WHERE f.state = 'rejected') AS rejected, \
-              count(*) FILTER (WHERE f.state = 'in_dataset') AS awaiting \
+              d.record_count - count(*) FILTER (WHERE f.state IN ('accepted', 'rejected')) AS awaiting \
        FROM feed_items f WHERE f.dataset_seq = d.seq) v";
 
 /// Data sets newest first: those before `before` (a sequence number; none: from the newest),

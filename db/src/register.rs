@@ -77,7 +77,7 @@ const ACTION_WHERE: &str = "a.registration_body_id = $1 \
 
 const ACTION_FROM: &str = "registration_actions a \
      LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
-     LEFT JOIN feed_items f ON f.action_id = a.id";
+     LEFT JOIN feed_places f ON f.action_id = a.id";
 
 macro_rules! bind_filter {
     ($query:expr, $body_id:expr, $filter:expr) => {

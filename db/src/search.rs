@@ -145,7 +145,7 @@ pub async fn history(conn: &mut PgConn, person_id: Uuid) -> Result<Vec<HistoryEn
          LEFT JOIN registration_actions x ON x.cancels_action_id = a.id \
          LEFT JOIN residence_changes r ON r.action_id = a.id \
          LEFT JOIN registration_bodies pb ON pb.id = r.previous_body_id \
-         LEFT JOIN feed_items f ON f.action_id = a.id \
+         LEFT JOIN feed_places f ON f.action_id = a.id \
          WHERE a.id IN (SELECT id FROM own) OR a.cancels_action_id IN (SELECT id FROM own) \
          ORDER BY a.action_date, a.received_at, a.id",
     )

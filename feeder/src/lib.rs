@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod jobs;
+pub mod record;
+pub mod records;
 pub mod sink;
 pub mod verify;
 pub mod write;
@@ -69,6 +71,8 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
     alert_on_stale_items(&mut conn, settings);
     // Every step of the bookkeeping is audited as this job, in the step's transaction.
     let who = dms_service::Actor::job("build-datasets").audit("", None, serde_json::json!({}));
+    // The second connection that reads half of a large data set, made when first needed.
+    let mut reader: Option<PgConnection> = None;
     // Finish what an earlier run left (oldest first), then claim new data sets while items wait.
     loop {
         let ds = match feed::oldest_unfinished(&mut conn)? {
@@ -82,7 +86,16 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
             },
         };
         if ds.state == dms_db::enums::DatasetState::Building {
-            write::build(&mut conn, &ds, &settings.outbox, &signer, &who)?;
+            if reader.is_none() {
+                reader = Some(
+                    PgConnection::establish(&settings.database_url)
+                        .context("connect to PostgreSQL (second reader)")?,
+                );
+            }
+            let Some(second) = reader.as_mut() else {
+                unreachable!("established above")
+            };
+            write::build(&mut conn, second, &ds, &settings.outbox, &signer, &who)?;
             report.built.push(ds.seq);
             continue;
         }
@@ -131,12 +144,23 @@ fn claim(
     max: i64,
     who: &dms_db::audit::AuditEvent,
 ) -> anyhow::Result<Option<feed::Dataset>> {
-    if feed::stats(conn)?.pending == 0 {
-        return Ok(None);
-    }
     dms_db::audit::chain::seal(conn).context("seal the audit log")?;
-    Ok(feed::claim(conn, max, who)?)
+    // Items of a transaction that committed after an older one still running elsewhere wait
+    // for it (the claim's horizon); a short wait here saves them a whole schedule period.
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(ds) = feed::claim(conn, max, who)? {
+            return Ok(Some(ds));
+        }
+        if started.elapsed() >= HORIZON_WAIT || !feed::behind_horizon(conn)? {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
+
+/// How long a run waits for the claim's horizon to pass items that are already committed.
+const HORIZON_WAIT: Duration = Duration::from_secs(10);
 
 fn alert_on_stale_items(conn: &mut PgConnection, settings: &Settings) {
     match feed::stats(conn) {

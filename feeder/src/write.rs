@@ -9,12 +9,11 @@ use dms_db::feed::{self, Dataset};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// JOSE `typ` of manifest signatures.
 pub const MANIFEST_TYP: &str = "dms-manifest+jws";
-const PAGE: i64 = 5_000;
 
 pub fn dataset_dir(outbox: &Path, seq: i64) -> PathBuf {
     outbox.join(format!("dataset-{seq:010}"))
@@ -46,9 +45,9 @@ pub const FILE_MODE: u32 = 0o640;
 /// Data-set directories: the same, plus traversal.
 pub const DIR_MODE: u32 = 0o750;
 
-fn create_file(path: &Path) -> std::io::Result<File> {
+pub(crate) fn create_file(path: &Path) -> std::io::Result<File> {
     let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.read(true).write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -71,6 +70,7 @@ fn private_dir(path: &Path) -> std::io::Result<()> {
 /// bytes: records, their order and every manifest field were fixed when the items were claimed.
 pub fn build(
     conn: &mut PgConnection,
+    reader: &mut PgConnection,
     ds: &Dataset,
     outbox: &Path,
     key: &ActiveKey<'_>,
@@ -83,37 +83,14 @@ pub fn build(
         fs::remove_dir_all(&tmp)?;
     }
     private_dir(&tmp)?;
-    let mut hasher = Sha256::new();
-    let mut count = 0i32;
-    {
-        let file = create_file(&tmp.join("records.jsonl"))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        let mut after = 0;
-        loop {
-            let page = feed::records_page(conn, ds.seq, after, PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            for r in &page {
-                out.write_all(r.line.as_bytes())?;
-                out.write_all(b"\n")?;
-                hasher.update(r.line.as_bytes());
-                hasher.update(b"\n");
-                count += 1;
-            }
-            if count >= ds.record_count / 2 {
-                crate::crash_point("mid_write");
-            }
-        }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-    }
+    let file = create_file(&tmp.join("records.jsonl"))?;
+    let (count, records_sha256) = crate::records::write(conn, reader, ds, &tmp, file)?;
     anyhow::ensure!(
         count == ds.record_count,
         "data set {} holds {count} records, {} were claimed",
         ds.seq,
         ds.record_count
     );
-    let records_sha256 = hex::encode(hasher.finalize());
     let manifest = manifest(ds, &records_sha256);
     let (_, jws) = key.sign(MANIFEST_TYP, &manifest);
     for (name, bytes) in [

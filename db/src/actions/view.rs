@@ -55,7 +55,7 @@ pub async fn view_for_body(
                 t.id AS cancels_id, t.dms_number AS cancels_number \
          FROM registration_actions a \
          JOIN confirmations c ON c.action_id = a.id \
-         LEFT JOIN feed_items f ON f.action_id = a.id \
+         LEFT JOIN feed_places f ON f.action_id = a.id \
          LEFT JOIN registration_actions x ON x.cancels_action_id = a.id \
          LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
          WHERE a.id = $1 AND a.registration_body_id = $2",
@@ -81,11 +81,17 @@ pub struct StateCount {
 /// oldest pending item, and data sets whose last delivery failed.
 pub async fn feed_gauges(conn: &mut PgConn) -> Result<Vec<StateCount>, DbError> {
     Ok(diesel::sql_query(
-        "SELECT 'feed_items' AS kind, state, count(*)::float8 AS value FROM feed_items GROUP BY state \
+        "WITH lo AS (SELECT range_xid, range_action_id FROM datasets WHERE range_xid IS NOT NULL \
+                     ORDER BY range_xid DESC, range_action_id DESC LIMIT 1) \
+         SELECT 'feed_items' AS kind, \
+           CASE WHEN f.state = 'pending' AND (f.queued_xid, f.action_id) <= (lo.range_xid, lo.range_action_id) \
+             THEN 'in_dataset' ELSE f.state END AS state, count(*)::float8 AS value \
+           FROM feed_items f LEFT JOIN lo ON true GROUP BY 2 \
          UNION ALL SELECT 'datasets', state, count(*)::float8 FROM datasets GROUP BY state \
          UNION ALL SELECT 'oldest_pending_age_seconds', 'pending', \
-           COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float8 \
-           FROM feed_items WHERE state = 'pending' \
+           COALESCE(extract(epoch FROM now() - min(f.received_at)), 0)::float8 \
+           FROM feed_items f LEFT JOIN lo ON true WHERE f.state = 'pending' \
+             AND ((f.queued_xid, f.action_id) > (lo.range_xid, lo.range_action_id) OR lo.range_xid IS NULL) \
          UNION ALL SELECT 'delivery_failures', 'failing', count(*)::float8 FROM datasets \
            WHERE last_error IS NOT NULL AND state IN ('sealed', 'failed') \
          UNION ALL SELECT 'verification_requests', \
@@ -134,7 +140,7 @@ pub async fn view_for_staff(
          FROM registration_actions a \
          JOIN registration_bodies b ON b.id = a.registration_body_id \
          JOIN confirmations c ON c.action_id = a.id \
-         LEFT JOIN feed_items f ON f.action_id = a.id \
+         LEFT JOIN feed_places f ON f.action_id = a.id \
          LEFT JOIN registration_actions x ON x.cancels_action_id = a.id \
          LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
          WHERE a.id = $1",

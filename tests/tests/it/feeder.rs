@@ -389,3 +389,54 @@ async fn a_record_carries_every_member_the_action_had() {
     let out = feeder.verify(&dirs).await;
     assert!(out.success(), "{}", out.stderr);
 }
+
+/// A claim never passes an item whose transaction is still running. An older transaction
+/// releases a held item and commits only after a newer action was confirmed and the feeder has
+/// started: both go out, once each, the older first (a claim by receipt order alone would have
+/// taken the newer one and left the older behind its range for ever).
+#[tokio::test]
+async fn an_item_committed_late_by_an_older_transaction_is_not_skipped() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app().await;
+    let dir = temp_outbox();
+    let feeder = app.feeder(&dir);
+    let (held_doc, _) = action_with_unzr(1);
+    let held = app.submit_ok(&held_doc).await;
+    let held_id = held["action_id"].as_str().unwrap().to_owned();
+    let mut older = dms_tests::db::connect(&app.database_url).await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut older)
+        .await
+        .unwrap();
+    // What a register entry does to the person's held item, in a transaction kept open.
+    diesel::sql_query(format!(
+        "UPDATE feed_items SET state = 'pending', queued_xid = pg_current_xact_id() \
+         WHERE action_id = '{held_id}'"
+    ))
+    .execute(&mut older)
+    .await
+    .unwrap();
+    let (doc, unzr) = action_with_unzr(2);
+    register_entry(&app.database_url, &unzr).await;
+    let newer = app.submit_ok(&doc).await;
+    let run = tokio::spawn({
+        let feeder = feeder.clone();
+        async move { feeder.run_once(&[]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut older)
+        .await
+        .unwrap();
+    let r = run.await.unwrap().expect_report();
+    let sent: Vec<String> = dataset_dirs(&dir)
+        .iter()
+        .flat_map(|d| read_records(d).unwrap())
+        .map(|rec| rec["action_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        sent,
+        vec![held_id, newer["action_id"].as_str().unwrap().to_owned()],
+        "{r}"
+    );
+}

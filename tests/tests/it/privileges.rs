@@ -31,6 +31,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ),
     ("confirmations", "INSERT,SELECT", ""),
     ("credentials", "INSERT,SELECT", "revoked_at"),
+    ("dataset_ranges", "SELECT", ""),
     (
         "datasets",
         "INSERT,SELECT",
@@ -40,8 +41,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     (
         "feed_items",
         "INSERT,SELECT",
-        "dataset_seq,position,reason,state,updated_at",
+        "dataset_seq,position,queued_xid,reason,state,updated_at",
     ),
+    ("feed_places", "SELECT", ""),
     ("katottg", "SELECT", ""),
     ("katottg_editions", "SELECT", ""),
     ("martial_law_periods", "SELECT", ""),

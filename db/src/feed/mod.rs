@@ -3,13 +3,21 @@
 //! feeder is a batch process that streams large data sets.
 //!
 //! Guarantees: one builder at a time (a session advisory lock); an item is claimed by exactly one
-//! data set (`FOR UPDATE SKIP LOCKED` in the transaction that creates the data set); a data set's
-//! records, order and manifest inputs are fixed at claim time, so rebuilding it after a crash
-//! yields the same bytes.
+//! data set (a range of the feed after the previous data set's, of finished transactions only:
+//! `claim`); a data set's records, order and manifest inputs are fixed at claim time, so
+//! rebuilding it after a crash yields the same bytes.
+
+mod claim;
+mod records;
+
+pub use claim::{behind_horizon, claim};
+pub use records::{body_codes, read_records, spans, Place, Record, Span};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use uuid::Uuid;
 
 use crate::audit::chain::Head;
@@ -48,6 +56,10 @@ pub struct Dataset {
     pub audit_head_hash: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub audit_head_sealed_at: Option<DateTime<Utc>>,
+    /// Claimed as a range of the feed (every data set since migration 000140); before, item by
+    /// item (`feed_items.dataset_seq`, `position`).
+    #[diesel(sql_type = Bool)]
+    pub ranged: bool,
 }
 
 impl Dataset {
@@ -65,7 +77,8 @@ impl Dataset {
 const DATASET_COLUMNS: &str =
     "seq, state, created_at, record_count, first_action_id, last_action_id, \
      previous_manifest_sha256, manifest_sha256, attempts, next_attempt_at, \
-     audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at";
+     audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at, \
+     range_xid IS NOT NULL AS ranged";
 
 #[derive(QueryableByName)]
 struct Flag {
@@ -97,132 +110,6 @@ pub fn dataset(conn: &mut PgConnection, seq: i64) -> QueryResult<Option<Dataset>
     .bind::<BigInt, _>(seq)
     .get_result(conn)
     .optional()
-}
-
-/// Claim up to `max` pending items, oldest receipt first, into a new data set, fixing the audit
-/// chain's current head for its manifest; audited as `who`, in the same transaction. Returns
-/// `None` (and creates nothing) when nothing is pending.
-pub fn claim(conn: &mut PgConnection, max: i64, who: &AuditEvent) -> QueryResult<Option<Dataset>> {
-    conn.transaction(|conn| {
-        #[derive(QueryableByName)]
-        struct Prev {
-            #[diesel(sql_type = BigInt)]
-            seq: i64,
-            #[diesel(sql_type = Nullable<Text>)]
-            manifest_sha256: Option<String>,
-        }
-        let prev: Option<Prev> = diesel::sql_query(
-            "SELECT seq, manifest_sha256 FROM datasets ORDER BY seq DESC LIMIT 1",
-        )
-        .get_result(conn)
-        .optional()?;
-        let seq = prev.as_ref().map_or(1, |p| p.seq + 1);
-        diesel::sql_query(
-            "INSERT INTO datasets (seq, state, created_at, record_count, previous_manifest_sha256, \
-               audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at) \
-             SELECT $1, 'building', date_trunc('milliseconds', now()), 0, $2, \
-               h.seq, h.audit_id, h.hash, h.sealed_at \
-             FROM (SELECT 1) one LEFT JOIN \
-               (SELECT seq, audit_id, hash, sealed_at FROM audit_seals ORDER BY seq DESC LIMIT 1) h ON true",
-        )
-        .bind::<BigInt, _>(seq)
-        .bind::<Nullable<Text>, _>(prev.and_then(|p| p.manifest_sha256))
-        .execute(conn)?;
-        let claimed = diesel::sql_query(
-            "WITH picked AS ( \
-               SELECT action_id, received_at FROM feed_items \
-               WHERE state = 'pending' ORDER BY received_at, action_id LIMIT $2 \
-               FOR UPDATE SKIP LOCKED), \
-             numbered AS ( \
-               SELECT action_id, row_number() OVER (ORDER BY received_at, action_id) AS pos FROM picked) \
-             UPDATE feed_items f SET state = 'in_dataset', dataset_seq = $1, position = n.pos, \
-               updated_at = now() \
-             FROM numbered n WHERE f.action_id = n.action_id",
-        )
-        .bind::<BigInt, _>(seq)
-        .bind::<BigInt, _>(max)
-        .execute(conn)?;
-        if claimed == 0 {
-            return Err(diesel::result::Error::RollbackTransaction);
-        }
-        diesel::sql_query(
-            "UPDATE datasets d SET record_count = s.n, first_action_id = s.first, last_action_id = s.last \
-             FROM (SELECT count(*)::int AS n, \
-                          (array_agg(action_id ORDER BY position))[1] AS first, \
-                          (array_agg(action_id ORDER BY position DESC))[1] AS last \
-                   FROM feed_items WHERE dataset_seq = $1) s \
-             WHERE d.seq = $1",
-        )
-        .bind::<BigInt, _>(seq)
-        .execute(conn)?;
-        let ds = dataset(conn, seq)?;
-        if let Some(ds) = &ds {
-            record_sync(
-                conn,
-                &who.about(
-                    "dataset.claim",
-                    Some(seq.to_string()),
-                    serde_json::json!({
-                        "record_count": ds.record_count,
-                        "audit_head_seq": ds.audit_head_seq,
-                    }),
-                ),
-            )?;
-        }
-        Ok(ds)
-    })
-    .or_else(|e| match e {
-        diesel::result::Error::RollbackTransaction => Ok(None),
-        e => Err(e),
-    })
-}
-
-#[derive(Debug, QueryableByName)]
-pub struct RecordLine {
-    #[diesel(sql_type = Integer)]
-    pub position: i32,
-    #[diesel(sql_type = Text)]
-    pub line: String,
-}
-
-/// One page of a data set's records as JSON text, in position order after `after`.
-pub fn records_page(
-    conn: &mut PgConnection,
-    seq: i64,
-    after: i32,
-    limit: i64,
-) -> QueryResult<Vec<RecordLine>> {
-    diesel::sql_query(
-        "SELECT f.position, json_strip_nulls(json_build_object( \
-           'record_type', CASE WHEN a.action_type = 'cancellation' THEN 'cancellation' ELSE 'registration_action' END, \
-           'action_id', a.id, \
-           'dms_number', a.dms_number, \
-           'registration_body_edrpou', b.edrpou, \
-           'action_type', a.action_type, \
-           'action_date', a.action_date, \
-           'received_at', to_char(a.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
-           'late', a.late, \
-           'historical', a.historical, \
-           'ground', a.body->'action'->'ground', \
-           'basis', a.body->'action'->'basis', \
-           'person', a.body->'person', \
-           'address', a.body->'address', \
-           'previous_address', a.body->'previous_address', \
-           'legal_representative', a.body->'legal_representative', \
-           'cancels', CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object( \
-               'action_id', t.id, 'dms_number', t.dms_number, 'reason', a.body->'cancels'->'reason') END \
-         ))::text AS line \
-         FROM feed_items f \
-         JOIN registration_actions a ON a.id = f.action_id \
-         JOIN registration_bodies b ON b.id = a.registration_body_id \
-         LEFT JOIN registration_actions t ON t.id = a.cancels_action_id \
-         WHERE f.dataset_seq = $1 AND f.position > $2 \
-         ORDER BY f.position LIMIT $3",
-    )
-    .bind::<BigInt, _>(seq)
-    .bind::<Integer, _>(after)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
 }
 
 /// The data set's files are written: record it as sealed, audited in the same transaction.
@@ -326,18 +213,29 @@ pub fn record_acks(
     who: &AuditEvent,
 ) -> QueryResult<usize> {
     conn.transaction(|conn| {
-        let mut n = 0;
-        for ack in acks {
-            n += diesel::sql_query(
-                "UPDATE feed_items SET state = $3, reason = $4, updated_at = now() \
-                 WHERE action_id = $1 AND dataset_seq = $2 AND state = 'in_dataset'",
-            )
-            .bind::<SqlUuid, _>(ack.action_id)
-            .bind::<BigInt, _>(seq)
-            .bind::<Text, _>(if ack.accepted { "accepted" } else { "rejected" })
-            .bind::<Nullable<Text>, _>(ack.reason.as_deref())
-            .execute(conn)?;
-        }
+        // One statement for all verdicts: an item of a ranged data set is still pending inside
+        // its range; one claimed item by item is in_dataset under its sequence.
+        let ids: Vec<Uuid> = acks.iter().map(|a| a.action_id).collect();
+        let states: Vec<&str> = acks
+            .iter()
+            .map(|a| if a.accepted { "accepted" } else { "rejected" })
+            .collect();
+        let reasons: Vec<Option<&str>> = acks.iter().map(|a| a.reason.as_deref()).collect();
+        let n = diesel::sql_query(
+            "WITH r AS (SELECT lo_xid, lo_action_id, hi_xid, hi_action_id FROM dataset_ranges WHERE seq = $1), \
+                  v AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[]) AS v(action_id, state, reason)) \
+             UPDATE feed_items f SET state = v.state, reason = v.reason, dataset_seq = $1, updated_at = now() \
+             FROM v LEFT JOIN r ON true \
+             WHERE f.action_id = v.action_id AND ((f.dataset_seq = $1 AND f.state = 'in_dataset') \
+               OR (f.state = 'pending' AND r.hi_xid IS NOT NULL \
+                   AND (f.queued_xid, f.action_id) > (r.lo_xid, r.lo_action_id) \
+                   AND (f.queued_xid, f.action_id) <= (r.hi_xid, r.hi_action_id)))",
+        )
+        .bind::<BigInt, _>(seq)
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Array<Text>, _>(&states)
+        .bind::<Array<Nullable<Text>>, _>(&reasons)
+        .execute(conn)?;
         let acknowledged = diesel::sql_query(
             "UPDATE datasets SET state = 'acknowledged', delivered_at = COALESCE(delivered_at, now()), \
                acknowledged_at = now(), attempts = attempts + 1, last_error = NULL \
@@ -375,13 +273,19 @@ pub struct FeedStats {
     pub oldest_pending_age_seconds: Option<f64>,
 }
 
+/// Items waiting for a data set (pending after the last claimed range) and for a register entry
+/// (held), and the age of the oldest waiting one.
 pub fn stats(conn: &mut PgConnection) -> QueryResult<FeedStats> {
-    diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, \
+    diesel::sql_query(format!(
+        "WITH lo AS ({}) \
+         SELECT count(*) FILTER (WHERE state = 'pending') AS pending, \
                 count(*) FILTER (WHERE state = 'held') AS held, \
                 extract(epoch FROM now() - min(received_at) FILTER (WHERE state = 'pending'))::float8 \
                   AS oldest_pending_age_seconds \
-         FROM feed_items WHERE state IN ('pending','held')",
-    )
+         FROM (SELECT f.state, f.received_at FROM feed_items f, lo \
+               WHERE f.state = 'pending' AND (f.queued_xid, f.action_id) > (lo.xid, lo.id) \
+               UNION ALL SELECT state, received_at FROM feed_items WHERE state = 'held') w",
+        claim::LAST_RANGE_END
+    ))
     .get_result(conn)
 }

@@ -1,0 +1,121 @@
+//! Claiming the next data set: a range of the feed, one row written (issue 14).
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::{dataset, Dataset};
+use crate::audit::{record_sync, AuditEvent};
+
+/// The last claimed range's end as `(xid, id)`; `(0, nil)` before the first ranged data set.
+pub(super) const LAST_RANGE_END: &str =
+    "SELECT COALESCE(l.range_xid, '0'::xid8) AS xid, \
+       COALESCE(l.range_action_id, '00000000-0000-0000-0000-000000000000'::uuid) AS id \
+     FROM (SELECT 1) one LEFT JOIN (SELECT range_xid, range_action_id FROM datasets \
+       WHERE range_xid IS NOT NULL ORDER BY range_xid DESC, range_action_id DESC LIMIT 1) l ON true";
+
+#[derive(QueryableByName)]
+struct Range {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    first_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    last_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    last_xid: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Prev {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    manifest_sha256: Option<String>,
+}
+
+/// Claim up to `max` pending items into a new data set: the next run of the feed after the
+/// last claimed range, in feed order, taking only items of transactions that had all ended when
+/// this statement's snapshot was taken (see migration 000140: a later item always sorts after
+/// the range). Fixes the audit chain's current head for the manifest; audited as `who`, in the
+/// same transaction. Returns `None` (and creates nothing) when nothing is pending.
+pub fn claim(conn: &mut PgConnection, max: i64, who: &AuditEvent) -> QueryResult<Option<Dataset>> {
+    conn.transaction(|conn| {
+        // Picking runs first, before this transaction has an xid of its own.
+        let range: Range = diesel::sql_query(format!(
+            "WITH lo AS ({LAST_RANGE_END}), \
+             picked AS MATERIALIZED ( \
+               SELECT f.queued_xid, f.action_id FROM feed_items f, lo \
+               WHERE f.state = 'pending' AND (f.queued_xid, f.action_id) > (lo.xid, lo.id) \
+                 AND f.queued_xid < pg_snapshot_xmin(pg_current_snapshot()) \
+               ORDER BY f.queued_xid, f.action_id LIMIT $1) \
+             SELECT (SELECT count(*) FROM picked) AS n, \
+               (SELECT action_id FROM picked ORDER BY queued_xid, action_id LIMIT 1) AS first_id, \
+               (SELECT action_id FROM picked ORDER BY queued_xid DESC, action_id DESC LIMIT 1) AS last_id, \
+               (SELECT queued_xid::text FROM picked ORDER BY queued_xid DESC, action_id DESC LIMIT 1) AS last_xid"
+        ))
+        .bind::<BigInt, _>(max)
+        .get_result(conn)?;
+        let (Some(first), Some(last), Some(last_xid)) = (range.first_id, range.last_id, range.last_xid)
+        else {
+            return Ok(None);
+        };
+        let prev: Option<Prev> = diesel::sql_query(
+            "SELECT seq, manifest_sha256 FROM datasets ORDER BY seq DESC LIMIT 1",
+        )
+        .get_result(conn)
+        .optional()?;
+        let seq = prev.as_ref().map_or(1, |p| p.seq + 1);
+        diesel::sql_query(
+            "INSERT INTO datasets (seq, state, created_at, record_count, first_action_id, last_action_id, \
+               range_xid, range_action_id, previous_manifest_sha256, \
+               audit_head_seq, audit_head_audit_id, audit_head_hash, audit_head_sealed_at) \
+             SELECT $1, 'building', date_trunc('milliseconds', now()), $2, $3, $4, $5::xid8, $4, $6, \
+               h.seq, h.audit_id, h.hash, h.sealed_at \
+             FROM (SELECT 1) one LEFT JOIN \
+               (SELECT seq, audit_id, hash, sealed_at FROM audit_seals ORDER BY seq DESC LIMIT 1) h ON true",
+        )
+        .bind::<BigInt, _>(seq)
+        .bind::<diesel::sql_types::Integer, _>(i32::try_from(range.n).unwrap_or(i32::MAX))
+        .bind::<SqlUuid, _>(first)
+        .bind::<SqlUuid, _>(last)
+        .bind::<Text, _>(last_xid)
+        .bind::<Nullable<Text>, _>(prev.and_then(|p| p.manifest_sha256))
+        .execute(conn)?;
+        let ds = dataset(conn, seq)?;
+        if let Some(ds) = &ds {
+            record_sync(
+                conn,
+                &who.about(
+                    "dataset.claim",
+                    Some(seq.to_string()),
+                    serde_json::json!({
+                        "record_count": ds.record_count,
+                        "audit_head_seq": ds.audit_head_seq,
+                    }),
+                ),
+            )?;
+        }
+        Ok(ds)
+    })
+}
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    flag: bool,
+}
+
+/// Whether pending items wait after the last range that a claim cannot take yet: a write
+/// transaction older than theirs (anywhere in the cluster: the horizon is the snapshot's xmin)
+/// is still running. They are claimable once it ends.
+pub fn behind_horizon(conn: &mut PgConnection) -> QueryResult<bool> {
+    diesel::sql_query(format!(
+        "WITH lo AS ({LAST_RANGE_END}) \
+         SELECT EXISTS (SELECT 1 FROM feed_items f, lo \
+           WHERE f.state = 'pending' AND (f.queued_xid, f.action_id) > (lo.xid, lo.id) \
+             AND f.queued_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS flag"
+    ))
+    .get_result::<Flag>(conn)
+    .map(|f| f.flag)
+}
