@@ -7,6 +7,7 @@
 //! redone after a crash and yields the same bytes; ЄДДР deduplicates deliveries by sequence.
 
 pub mod config;
+mod files;
 pub mod jobs;
 pub mod record;
 pub mod records;
@@ -77,7 +78,14 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
     loop {
         let ds = match feed::oldest_unfinished(&mut conn)? {
             Some(ds) => ds,
-            None => match claim(&mut conn, settings.max_records, &who)? {
+            // Only a run that has built nothing yet waits for the claim's horizon: under a steady
+            // load there is always something behind it, and a run must end.
+            None => match claim(
+                &mut conn,
+                settings.max_records,
+                &who,
+                report.built.is_empty(),
+            )? {
                 Some(ds) => {
                     crash_point("after_claim");
                     ds
@@ -143,6 +151,7 @@ fn claim(
     conn: &mut PgConnection,
     max: i64,
     who: &dms_db::audit::AuditEvent,
+    may_wait: bool,
 ) -> anyhow::Result<Option<feed::Dataset>> {
     dms_db::audit::chain::seal(conn).context("seal the audit log")?;
     // Items of a transaction that committed after an older one still running elsewhere wait
@@ -152,7 +161,7 @@ fn claim(
         if let Some(ds) = feed::claim(conn, max, who)? {
             return Ok(Some(ds));
         }
-        if started.elapsed() >= HORIZON_WAIT || !feed::behind_horizon(conn)? {
+        if !may_wait || started.elapsed() >= HORIZON_WAIT || !feed::behind_horizon(conn)? {
             return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -134,7 +134,7 @@ fn side_file(
     bodies: &HashMap<Uuid, String>,
 ) -> anyhow::Result<(i32, File)> {
     let file =
-        crate::write::create_file(path).with_context(|| format!("create {}", path.display()))?;
+        crate::files::create_file(path).with_context(|| format!("create {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut count = 0i32;
     let mut line = Vec::with_capacity(4096);

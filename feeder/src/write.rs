@@ -40,31 +40,8 @@ pub fn manifest(ds: &Dataset, records_sha256: &str) -> Vec<u8> {
     }))
 }
 
-/// Data-set files are readable by the owner and its group (ЄДДР's pickup), never by others.
-pub const FILE_MODE: u32 = 0o640;
-/// Data-set directories: the same, plus traversal.
-pub const DIR_MODE: u32 = 0o750;
-
-pub(crate) fn create_file(path: &Path) -> std::io::Result<File> {
-    let mut opts = fs::OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(FILE_MODE);
-    }
-    opts.open(path)
-}
-
-fn private_dir(path: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(DIR_MODE);
-    }
-    builder.create(path)
-}
+use crate::files::{create_file, private_dir};
+pub use crate::files::{DIR_MODE, FILE_MODE};
 
 /// Write the data set's files and record it as sealed. Rebuilding after a crash yields the same
 /// bytes: records, their order and every manifest field were fixed when the items were claimed.
@@ -85,12 +62,18 @@ pub fn build(
     private_dir(&tmp)?;
     let file = create_file(&tmp.join("records.jsonl"))?;
     let (count, records_sha256) = crate::records::write(conn, reader, ds, &tmp, file)?;
-    anyhow::ensure!(
-        count == ds.record_count,
-        "data set {} holds {count} records, {} were claimed",
-        ds.seq,
-        ds.record_count
-    );
+    if count != ds.record_count {
+        let now = if ds.ranged {
+            feed::range_contents(conn, ds.seq).unwrap_or_else(|e| e.to_string())
+        } else {
+            String::new()
+        };
+        anyhow::bail!(
+            "data set {} holds {count} records, {} were claimed (its range now: {now})",
+            ds.seq,
+            ds.record_count
+        );
+    }
     let manifest = manifest(ds, &records_sha256);
     let (_, jws) = key.sign(MANIFEST_TYP, &manifest);
     for (name, bytes) in [

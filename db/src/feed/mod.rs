@@ -11,7 +11,7 @@ mod claim;
 mod records;
 
 pub use claim::{behind_horizon, claim};
-pub use records::{body_codes, read_records, spans, Place, Record, Span};
+pub use records::{body_codes, range_contents, read_records, spans, Place, Record, Span};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -241,3 +241,26 @@ pub fn read_records<E: From<diesel::result::Error>>(
         Ok(())
     })
 }
+
+/// What a ranged data set's range holds now, by state and data set (for an error message).
+pub fn range_contents(conn: &mut PgConnection, seq: i64) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        what: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT f.state || '/' || coalesce(f.dataset_seq::text, '-') || ': ' || count(*) AS what \
+         FROM feed_items f JOIN dataset_ranges r ON r.seq = $1 \
+         WHERE (f.queued_xid, f.action_id) > (r.lo_xid, r.lo_action_id) \
+           AND (f.queued_xid, f.action_id) <= (r.hi_xid, r.hi_action_id) \
+         GROUP BY f.state, f.dataset_seq ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(seq)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| r.what)
+        .collect::<Vec<_>>()
+        .join(", "))
+}

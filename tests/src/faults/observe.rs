@@ -117,8 +117,10 @@ pub struct Placed {
 /// Every feed item.
 pub async fn placements(database_url: &str) -> Result<Vec<Placed>, String> {
     query(database_url, |c| {
-        diesel::sql_query("SELECT action_id::text AS id, state, dataset_seq AS seq FROM feed_items")
-            .load::<Placed>(c)
+        diesel::sql_query(
+            "SELECT action_id::text AS id, state, dataset_seq AS seq FROM feed_places",
+        )
+        .load::<Placed>(c)
     })
     .await
 }

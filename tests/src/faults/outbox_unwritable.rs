@@ -50,7 +50,7 @@ async fn sealed(database_url: &str) -> Result<Sealed, String> {
     let done: Vec<&DatasetRow> = ds.iter().filter(|d| d.state != "building").collect();
     let items = observe::count(
         database_url,
-        "SELECT count(*) AS n FROM feed_items f JOIN datasets d ON d.seq = f.dataset_seq \
+        "SELECT count(*) AS n FROM feed_places f JOIN datasets d ON d.seq = f.dataset_seq \
          WHERE d.state <> 'building'",
     )
     .await?;
@@ -129,7 +129,7 @@ async fn outbox_unwritable_in(
         );
         let open = observe::count(
             &api.database_url,
-            "SELECT (SELECT count(*) FROM feed_items WHERE state IN ('pending','held')) + \
+            "SELECT (SELECT count(*) FROM feed_places WHERE state IN ('pending','held')) + \
                     (SELECT count(*) FROM datasets WHERE state <> 'delivered') AS n",
         )
         .await?;

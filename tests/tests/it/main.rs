@@ -14,6 +14,7 @@ mod console;
 mod credentials;
 mod enums;
 mod feeder;
+mod feeder_large;
 mod idempotency;
 mod intake;
 mod logs;
