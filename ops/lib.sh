@@ -86,8 +86,9 @@ CONF
   fi
   allow_runtime_password_auth
   ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-  # A primary left waiting for a standby by an earlier --ha run would never commit again.
-  [ "${HA:-0}" = 1 ] || synchronous_replication off
+  # A primary left waiting for a standby by an earlier --ha run would never commit again (an
+  # --ha run turns it on once its standby streams).
+  synchronous_replication off
 }
 
 # The runtime login role authenticates with its password (scram-sha-256), never by trust: its
