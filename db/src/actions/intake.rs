@@ -121,7 +121,14 @@ pub async fn record(
                     .filter(a::external_id.eq(&new.external_id)),
             ))
             .get_result::<bool>(&mut &*shared);
-            let (person_id, register_entry, cancels_action_id) = match (&new.person, &new.cancels) {
+            // The DMS number comes with the first round trip, so that the receipt is signed
+            // before the action is written and everything else goes in one more: a number
+            // taken by a request that then stops (a duplicate, a ban) is skipped (numbers are
+            // unique per year, not gap-free).
+            let number = diesel::select(sql::next_dms_number(new.number_year))
+                .get_result::<String>(&mut &*shared);
+            let (person_id, register_entry, cancels_action_id, dms_number) =
+                match (&new.person, &new.cancels) {
                 (Some((key, unzr)), _) => {
                     let upsert = diesel::insert_into(persons::table)
                         .values((
@@ -154,8 +161,8 @@ pub async fn record(
                         .select(tr::legal_basis)
                         .limit(1)
                         .load::<String>(&mut &*shared);
-                    let (_, taken, (id, entry, res_action, res_body), bans) =
-                        futures_util::try_join!(lock, taken, upsert, ban)?;
+                    let (_, taken, (id, entry, res_action, res_body), bans, number) =
+                        futures_util::try_join!(lock, taken, upsert, ban, number)?;
                     if taken {
                         return Err(Abort::Duplicate);
                     }
@@ -163,20 +170,27 @@ pub async fn record(
                         return Err(Abort::Restricted(legal_basis));
                     }
                     residence = (res_action, res_body);
-                    (Some(id), entry, None)
+                    (Some(id), entry, None, number)
                 }
                 (None, Some(target)) => {
                     let resolve = resolve_target(shared, new.registration_body_id, target);
-                    let (_, taken, resolved) = futures_util::try_join!(lock, taken, resolve)?;
+                    let (_, taken, resolved, number) =
+                        futures_util::try_join!(lock, taken, resolve, number)?;
                     if taken {
                         return Err(Abort::Duplicate);
                     }
                     let t = resolved.map_err(Abort::Cancel)?;
-                    (t.person_id, t.register_entry, Some(t.id))
+                    (t.person_id, t.register_entry, Some(t.id), number)
                 }
                 (None, None) => return Err(Abort::Db(DieselError::NotFound)),
             };
-            let dms_number: String = diesel::insert_into(a::table)
+            let receipt = sign(&Assigned {
+                action: new,
+                dms_number: &dms_number,
+                cancels_action_id,
+            });
+            let shared: &AsyncPgConnection = conn;
+            let action = diesel::insert_into(a::table)
                 .values((
                     a::id.eq(new.id),
                     a::registration_body_id.eq(new.registration_body_id),
@@ -194,7 +208,7 @@ pub async fn record(
                     a::body_sha256.eq(&new.body_sha256[..]),
                     a::schema_version.eq(&new.schema_version),
                     a::received_at.eq(new.received_at),
-                    a::dms_number.eq(sql::next_dms_number(new.number_year)),
+                    a::dms_number.eq(&dms_number),
                     a::late.eq(new.late),
                     a::channel.eq(&new.transport.channel),
                     a::transport_client.eq(new.transport.client.as_deref()),
@@ -202,22 +216,7 @@ pub async fn record(
                     a::transport_user_id.eq(new.transport.user_id.as_deref()),
                     a::request_id.eq(&new.request_id),
                 ))
-                .returning(a::dms_number)
-                .get_result(conn)
-                .await
-                .map_err(|e| {
-                    if unique_violation_on(&e, CANCELS_UNIQUE) {
-                        Abort::Cancel(CancelProblem::AlreadyCancelled)
-                    } else {
-                        Abort::Db(e)
-                    }
-                })?;
-            let receipt = sign(&Assigned {
-                action: new,
-                dms_number: &dms_number,
-                cancels_action_id,
-            });
-            let shared: &AsyncPgConnection = conn;
+                .execute(&mut &*shared);
             let confirmation = diesel::insert_into(confirmations::table)
                 .values((
                     confirmations::action_id.eq(new.id),
@@ -252,6 +251,16 @@ pub async fn record(
                 .execute(&mut &*shared);
             let mut writes: Vec<Write<'_>> =
                 vec![Box::pin(confirmation), Box::pin(feed), Box::pin(audit)];
+            // The action first (the others refer to it), all in one round trip.
+            let action = async {
+                action.await.map_err(|e| {
+                    if unique_violation_on(&e, CANCELS_UNIQUE) {
+                        Abort::Cancel(CancelProblem::AlreadyCancelled)
+                    } else {
+                        Abort::Db(e)
+                    }
+                })
+            };
             writes.extend(residence_writes(
                 shared,
                 new,
@@ -259,7 +268,8 @@ pub async fn record(
                 residence,
                 cancels_action_id,
             ));
-            futures_util::future::try_join_all(writes).await?;
+            let rest = async { futures_util::future::try_join_all(writes).await.map_err(Abort::Db) };
+            futures_util::try_join!(action, rest)?;
             Ok(Stored {
                 id: new.id,
                 dms_number,
