@@ -121,14 +121,7 @@ pub async fn record(
                     .filter(a::external_id.eq(&new.external_id)),
             ))
             .get_result::<bool>(&mut &*shared);
-            // The DMS number comes with the first round trip, so that the receipt is signed
-            // before the action is written and everything else goes in one more: a number
-            // taken by a request that then stops (a duplicate, a ban) is skipped (numbers are
-            // unique per year, not gap-free).
-            let number = diesel::select(sql::next_dms_number(new.number_year))
-                .get_result::<String>(&mut &*shared);
-            let (person_id, register_entry, cancels_action_id, dms_number) =
-                match (&new.person, &new.cancels) {
+            let (person_id, register_entry, cancels_action_id) = match (&new.person, &new.cancels) {
                 (Some((key, unzr)), _) => {
                     let upsert = diesel::insert_into(persons::table)
                         .values((
@@ -161,8 +154,8 @@ pub async fn record(
                         .select(tr::legal_basis)
                         .limit(1)
                         .load::<String>(&mut &*shared);
-                    let (_, taken, (id, entry, res_action, res_body), bans, number) =
-                        futures_util::try_join!(lock, taken, upsert, ban, number)?;
+                    let (_, taken, (id, entry, res_action, res_body), bans) =
+                        futures_util::try_join!(lock, taken, upsert, ban)?;
                     if taken {
                         return Err(Abort::Duplicate);
                     }
@@ -170,27 +163,20 @@ pub async fn record(
                         return Err(Abort::Restricted(legal_basis));
                     }
                     residence = (res_action, res_body);
-                    (Some(id), entry, None, number)
+                    (Some(id), entry, None)
                 }
                 (None, Some(target)) => {
                     let resolve = resolve_target(shared, new.registration_body_id, target);
-                    let (_, taken, resolved, number) =
-                        futures_util::try_join!(lock, taken, resolve, number)?;
+                    let (_, taken, resolved) = futures_util::try_join!(lock, taken, resolve)?;
                     if taken {
                         return Err(Abort::Duplicate);
                     }
                     let t = resolved.map_err(Abort::Cancel)?;
-                    (t.person_id, t.register_entry, Some(t.id), number)
+                    (t.person_id, t.register_entry, Some(t.id))
                 }
                 (None, None) => return Err(Abort::Db(DieselError::NotFound)),
             };
-            let receipt = sign(&Assigned {
-                action: new,
-                dms_number: &dms_number,
-                cancels_action_id,
-            });
-            let shared: &AsyncPgConnection = conn;
-            let action = diesel::insert_into(a::table)
+            let dms_number: String = diesel::insert_into(a::table)
                 .values((
                     a::id.eq(new.id),
                     a::registration_body_id.eq(new.registration_body_id),
@@ -208,7 +194,7 @@ pub async fn record(
                     a::body_sha256.eq(&new.body_sha256[..]),
                     a::schema_version.eq(&new.schema_version),
                     a::received_at.eq(new.received_at),
-                    a::dms_number.eq(&dms_number),
+                    a::dms_number.eq(sql::next_dms_number(new.number_year)),
                     a::late.eq(new.late),
                     a::channel.eq(&new.transport.channel),
                     a::transport_client.eq(new.transport.client.as_deref()),
@@ -216,7 +202,22 @@ pub async fn record(
                     a::transport_user_id.eq(new.transport.user_id.as_deref()),
                     a::request_id.eq(&new.request_id),
                 ))
-                .execute(&mut &*shared);
+                .returning(a::dms_number)
+                .get_result(conn)
+                .await
+                .map_err(|e| {
+                    if unique_violation_on(&e, CANCELS_UNIQUE) {
+                        Abort::Cancel(CancelProblem::AlreadyCancelled)
+                    } else {
+                        Abort::Db(e)
+                    }
+                })?;
+            let receipt = sign(&Assigned {
+                action: new,
+                dms_number: &dms_number,
+                cancels_action_id,
+            });
+            let shared: &AsyncPgConnection = conn;
             let confirmation = diesel::insert_into(confirmations::table)
                 .values((
                     confirmations::action_id.eq(new.id),
@@ -251,16 +252,6 @@ pub async fn record(
                 .execute(&mut &*shared);
             let mut writes: Vec<Write<'_>> =
                 vec![Box::pin(confirmation), Box::pin(feed), Box::pin(audit)];
-            // The action first (the others refer to it), all in one round trip.
-            let action = async {
-                action.await.map_err(|e| {
-                    if unique_violation_on(&e, CANCELS_UNIQUE) {
-                        Abort::Cancel(CancelProblem::AlreadyCancelled)
-                    } else {
-                        Abort::Db(e)
-                    }
-                })
-            };
             writes.extend(residence_writes(
                 shared,
                 new,
@@ -268,8 +259,7 @@ pub async fn record(
                 residence,
                 cancels_action_id,
             ));
-            let rest = async { futures_util::future::try_join_all(writes).await.map_err(Abort::Db) };
-            futures_util::try_join!(action, rest)?;
+            futures_util::future::try_join_all(writes).await?;
             Ok(Stored {
                 id: new.id,
                 dms_number,
