@@ -87,8 +87,8 @@ CONF
   allow_runtime_password_auth
   ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   # A primary left waiting for a standby by an earlier --ha run would never commit again (an
-  # --ha run turns it on once its standby streams).
-  synchronous_replication off
+  # --ha run turns it on once its standby streams; a standby streaming now is left alone).
+  synchronous_replication if-alone
 }
 
 # The runtime login role authenticates with its password (scram-sha-256), never by trust: its
@@ -127,8 +127,8 @@ ensure_standby() {
   STANDBY_DIR=$dir
 }
 
-# synchronous_replication on|off: the primary of ADMIN_URL waits (on: until the standby is
-# streaming in sync) or stops waiting for $STANDBY_NAME.
+# synchronous_replication on|off|if-alone: the primary of ADMIN_URL waits (on: until the standby
+# is streaming in sync) or stops waiting for $STANDBY_NAME (if-alone: unless it is streaming).
 synchronous_replication() {
   if [ "$1" = on ]; then
     psql "$ADMIN_URL" -Xq -c "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ($STANDBY_NAME)'" \
@@ -141,6 +141,8 @@ synchronous_replication() {
     log "the standby $STANDBY_NAME is not streaming in sync"; return 1
   else
     [ -n "$(psql "$ADMIN_URL" -XAtc "SHOW synchronous_standby_names")" ] || return 0
+    # A standby streaming for a running ops/run --ha keeps its guarantee.
+    [ "$1" = if-alone ] && [ "$(psql "$ADMIN_URL" -XAtc "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$STANDBY_NAME'")" != 0 ] && return 0
     psql "$ADMIN_URL" -Xq -c "ALTER SYSTEM RESET synchronous_standby_names" -c "SELECT pg_reload_conf()" >/dev/null
   fi
 }

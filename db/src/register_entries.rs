@@ -39,8 +39,9 @@ pub async fn record(
     .execute(conn)
     .await?;
     let released = diesel::sql_query(
-        // A released item joins the feed now: its place is this transaction's (migration 000140).
-        "UPDATE feed_items SET state = 'pending', queued_xid = pg_current_xact_id(), updated_at = now() \
+        // A released item joins the feed now: its place is this transaction's (the trigger of
+        // migration 000140 sets it).
+        "UPDATE feed_items SET state = 'pending', updated_at = now() \
          WHERE state = 'held' AND person_id IN \
            (SELECT id FROM persons WHERE person_key = $1 OR person_key = $2)",
     )

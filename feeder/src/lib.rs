@@ -72,20 +72,15 @@ pub fn run_once(settings: &Settings) -> anyhow::Result<Report> {
     alert_on_stale_items(&mut conn, settings);
     // Every step of the bookkeeping is audited as this job, in the step's transaction.
     let who = dms_service::Actor::job("build-datasets").audit("", None, serde_json::json!({}));
+    // What this run means to send: every item pending when it starts (later ones may come too).
+    let run_end = feed::feed_end(&mut conn)?;
     // The second connection that reads half of a large data set, made when first needed.
     let mut reader: Option<PgConnection> = None;
     // Finish what an earlier run left (oldest first), then claim new data sets while items wait.
     loop {
         let ds = match feed::oldest_unfinished(&mut conn)? {
             Some(ds) => ds,
-            // Only a run that has built nothing yet waits for the claim's horizon: under a steady
-            // load there is always something behind it, and a run must end.
-            None => match claim(
-                &mut conn,
-                settings.max_records,
-                &who,
-                report.built.is_empty(),
-            )? {
+            None => match claim(&mut conn, settings.max_records, &who, run_end.as_ref())? {
                 Some(ds) => {
                     crash_point("after_claim");
                     ds
@@ -151,21 +146,19 @@ fn claim(
     conn: &mut PgConnection,
     max: i64,
     who: &dms_db::audit::AuditEvent,
-    may_wait: bool,
+    run_end: Option<&feed::Place>,
 ) -> anyhow::Result<Option<feed::Dataset>> {
     dms_db::audit::chain::seal(conn).context("seal the audit log")?;
-    // Items of a transaction that committed after an older one still running elsewhere wait
-    // for it (the claim's horizon); a short wait here saves them a whole schedule period.
+    // Items committed before the run started but behind the claim's horizon (an older write
+    // transaction, anywhere in the cluster, still runs) are waited for, briefly, so that they
+    // go with the others instead of a run later. Later items never hold a run back.
     let started = std::time::Instant::now();
-    loop {
-        if let Some(ds) = feed::claim(conn, max, who)? {
-            return Ok(Some(ds));
+    if let Some(end) = run_end {
+        while started.elapsed() < HORIZON_WAIT && feed::behind_horizon(conn, end)? {
+            std::thread::sleep(Duration::from_millis(20));
         }
-        if !may_wait || started.elapsed() >= HORIZON_WAIT || !feed::behind_horizon(conn)? {
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
+    Ok(feed::claim(conn, max, who)?)
 }
 
 /// How long a run waits for the claim's horizon to pass items that are already committed.

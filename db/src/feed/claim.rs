@@ -7,6 +7,9 @@ use uuid::Uuid;
 use super::{dataset, Dataset};
 use crate::audit::{record_sync, AuditEvent};
 
+/// Transaction-level advisory lock key serialising claims.
+const CLAIM_LOCK: i64 = 0x0d5f_eed1;
+
 /// The last claimed range's end as `(xid, id)`; `(0, nil)` before the first ranged data set.
 pub(super) const LAST_RANGE_END: &str =
     "SELECT COALESCE(l.range_xid, '0'::xid8) AS xid, \
@@ -41,7 +44,13 @@ struct Prev {
 /// same transaction. Returns `None` (and creates nothing) when nothing is pending.
 pub fn claim(conn: &mut PgConnection, max: i64, who: &AuditEvent) -> QueryResult<Option<Dataset>> {
     conn.transaction(|conn| {
-        // Picking runs first, before this transaction has an xid of its own.
+        // One claim at a time, whoever calls (the builder lock is the feeder's; this one holds
+        // even without it), and every read below sees the claims committed before it. A lock
+        // takes no transaction id, so the horizon below is not held back by this one.
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(CLAIM_LOCK)
+            .execute(conn)?;
+        // Picking runs next, before this transaction has an xid of its own.
         let range: Range = diesel::sql_query(format!(
             "WITH lo AS ({LAST_RANGE_END}), \
              picked AS MATERIALIZED ( \
@@ -106,15 +115,44 @@ struct Flag {
     flag: bool,
 }
 
-/// Whether pending items wait after the last range that a claim cannot take yet: a write
+/// The place of the last pending item committed by now, if any: what a run means to send.
+pub fn feed_end(conn: &mut PgConnection) -> QueryResult<Option<super::Place>> {
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Text)]
+        xid: String,
+        #[diesel(sql_type = SqlUuid)]
+        action_id: Uuid,
+    }
+    let key: Option<Key> = diesel::sql_query(
+        "SELECT queued_xid::text AS xid, action_id FROM feed_items WHERE state = 'pending' \
+         ORDER BY queued_xid DESC, action_id DESC LIMIT 1",
+    )
+    .get_result(conn)
+    .optional()?;
+    key.map(|k| {
+        let xid = k.xid.parse().map_err(|_| {
+            diesel::result::Error::DeserializationError("xid8 is not a number".into())
+        })?;
+        Ok(super::Place {
+            xid,
+            action_id: k.action_id,
+        })
+    })
+    .transpose()
+}
+
+/// Whether pending items up to `upto`, after the last range, cannot be claimed yet: a write
 /// transaction older than theirs (anywhere in the cluster: the horizon is the snapshot's xmin)
 /// is still running. They are claimable once it ends.
-pub fn behind_horizon(conn: &mut PgConnection) -> QueryResult<bool> {
+pub fn behind_horizon(conn: &mut PgConnection, upto: &super::Place) -> QueryResult<bool> {
     diesel::sql_query(format!(
         "WITH lo AS ({LAST_RANGE_END}) \
          SELECT EXISTS (SELECT 1 FROM feed_items f, lo \
            WHERE f.state = 'pending' AND (f.queued_xid, f.action_id) > (lo.xid, lo.id) \
-             AND f.queued_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS flag"
+             AND (f.queued_xid, f.action_id) <= ('{}'::xid8, '{}'::uuid) \
+             AND f.queued_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS flag",
+        upto.xid, upto.action_id
     ))
     .get_result::<Flag>(conn)
     .map(|f| f.flag)

@@ -10,7 +10,7 @@
 mod claim;
 mod records;
 
-pub use claim::{behind_horizon, claim};
+pub use claim::{behind_horizon, claim, feed_end};
 pub use records::{body_codes, range_contents, read_records, spans, Place, Record, Span};
 
 use chrono::{DateTime, Utc};

@@ -408,10 +408,10 @@ async fn an_item_committed_late_by_an_older_transaction_is_not_skipped() {
         .execute(&mut older)
         .await
         .unwrap();
-    // What a register entry does to the person's held item, in a transaction kept open.
+    // What a register entry does to the person's held item (its place in the feed is this
+    // transaction's: the trigger sets it), in a transaction kept open.
     diesel::sql_query(format!(
-        "UPDATE feed_items SET state = 'pending', queued_xid = pg_current_xact_id() \
-         WHERE action_id = '{held_id}'"
+        "UPDATE feed_items SET state = 'pending' WHERE action_id = '{held_id}'"
     ))
     .execute(&mut older)
     .await

@@ -90,7 +90,13 @@ const SEQUENCES: &[&str] = &[
 ];
 
 /// Functions the runtime role may execute.
-const FUNCTIONS: &[&str] = &["next_dms_number", "refuse_change", "sandbox_reset"];
+/// The trigger functions (`refuse_change`, `feed_items_requeue`) run only as triggers.
+const FUNCTIONS: &[&str] = &[
+    "feed_items_requeue",
+    "next_dms_number",
+    "refuse_change",
+    "sandbox_reset",
+];
 
 #[derive(diesel::QueryableByName, Debug)]
 struct Relation {
