@@ -294,7 +294,7 @@ def run_feeder():
 
 
 def feed_state(action_id):
-    return psql("SELECT state || '|' || coalesce(dataset_seq::text, '') FROM feed_items "
+    return psql("SELECT state || '|' || coalesce(dataset_seq::text, '') FROM feed_places "
                 "WHERE action_id = %s", action_id)
 
 
