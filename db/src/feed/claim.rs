@@ -117,29 +117,13 @@ struct Flag {
 
 /// The place of the last pending item committed by now, if any: what a run means to send.
 pub fn feed_end(conn: &mut PgConnection) -> QueryResult<Option<super::Place>> {
-    #[derive(QueryableByName)]
-    struct Key {
-        #[diesel(sql_type = Text)]
-        xid: String,
-        #[diesel(sql_type = SqlUuid)]
-        action_id: Uuid,
-    }
-    let key: Option<Key> = diesel::sql_query(
+    let key: Option<super::records::Key> = diesel::sql_query(
         "SELECT queued_xid::text AS xid, action_id FROM feed_items WHERE state = 'pending' \
          ORDER BY queued_xid DESC, action_id DESC LIMIT 1",
     )
     .get_result(conn)
     .optional()?;
-    key.map(|k| {
-        let xid = k.xid.parse().map_err(|_| {
-            diesel::result::Error::DeserializationError("xid8 is not a number".into())
-        })?;
-        Ok(super::Place {
-            xid,
-            action_id: k.action_id,
-        })
-    })
-    .transpose()
+    key.map(super::records::Key::place).transpose()
 }
 
 /// Whether pending items up to `upto`, after the last range, cannot be claimed yet: a write

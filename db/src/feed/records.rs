@@ -80,8 +80,9 @@ pub fn body_codes(conn: &mut PgConnection) -> QueryResult<HashMap<Uuid, String>>
     Ok(rows.into_iter().map(|b| (b.id, b.edrpou)).collect())
 }
 
+/// A place as PostgreSQL returns it (`queued_xid::text AS xid, action_id`).
 #[derive(QueryableByName)]
-struct Key {
+pub(super) struct Key {
     #[diesel(sql_type = Text)]
     xid: String,
     #[diesel(sql_type = SqlUuid)]
@@ -96,7 +97,7 @@ pub struct Place {
 }
 
 impl Key {
-    fn place(self) -> QueryResult<Place> {
+    pub(super) fn place(self) -> QueryResult<Place> {
         let xid = self.xid.parse().map_err(|_| {
             diesel::result::Error::DeserializationError("xid8 is not a number".into())
         })?;
@@ -156,8 +157,8 @@ pub fn spans(conn: &mut PgConnection, ds: &Dataset, parts: i64) -> QueryResult<V
         }
         // The place of the (k·step)-th record: an index-only walk of the range.
         let key: Option<Key> = diesel::sql_query(format!(
-            "SELECT queued_xid::text AS xid, action_id FROM feed_items \
-             WHERE state = 'pending' AND {} ORDER BY queued_xid, action_id OFFSET $1 LIMIT 1",
+            "SELECT f.queued_xid::text AS xid, f.action_id FROM feed_items f \
+             WHERE f.state = 'pending' AND {} ORDER BY f.queued_xid, f.action_id OFFSET $1 LIMIT 1",
             between(&Span {
                 after: lo,
                 upto: hi
@@ -182,11 +183,11 @@ pub fn spans(conn: &mut PgConnection, ds: &Dataset, parts: i64) -> QueryResult<V
         .collect())
 }
 
-/// The SQL condition of a span on `feed_items` (typed values only: numbers and UUIDs).
+/// The SQL condition of a span on `feed_items f` (typed values only: numbers and UUIDs).
 fn between(s: &Span) -> String {
     format!(
-        "(queued_xid, action_id) > ('{}'::xid8, '{}'::uuid) \
-         AND (queued_xid, action_id) <= ('{}'::xid8, '{}'::uuid)",
+        "(f.queued_xid, f.action_id) > ('{}'::xid8, '{}'::uuid) \
+         AND (f.queued_xid, f.action_id) <= ('{}'::xid8, '{}'::uuid)",
         s.after.xid, s.after.action_id, s.upto.xid, s.upto.action_id
     )
 }
@@ -202,23 +203,18 @@ pub fn read_records<E: From<diesel::result::Error>>(
     mut each: impl FnMut(Vec<Record>) -> Result<(), E>,
 ) -> Result<(), E> {
     conn.transaction(|conn| {
-        let select = match span {
+        // The whole of a ranged data set is its one span.
+        let whole = match span {
+            None if ds.ranged => spans(conn, ds, 1)?.first().copied(),
+            _ => None,
+        };
+        let select = match span.or(whole.as_ref()) {
             Some(span) => format!(
                 "SELECT {COLUMNS} FROM feed_items f {JOINS} \
                  WHERE f.state = 'pending' AND {} ORDER BY f.queued_xid, f.action_id",
-                between(span).replace("(queued_xid, action_id)", "(f.queued_xid, f.action_id)")
+                between(span)
             ),
-            None if ds.ranged => {
-                let all = spans(conn, ds, 1)?;
-                let Some(span) = all.first() else {
-                    return Ok(());
-                };
-                format!(
-                    "SELECT {COLUMNS} FROM feed_items f {JOINS} \
-                     WHERE f.state = 'pending' AND {} ORDER BY f.queued_xid, f.action_id",
-                    between(span).replace("(queued_xid, action_id)", "(f.queued_xid, f.action_id)")
-                )
-            }
+            None if ds.ranged => return Ok(()),
             None => format!(
                 "SELECT {COLUMNS} FROM feed_items f {JOINS} WHERE f.dataset_seq = {} \
                  ORDER BY f.position",
