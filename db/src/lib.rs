@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod notices;
 pub mod officials;
 pub mod pool;
+pub mod prepared;
 pub mod register;
 pub mod register_entries;
 pub mod reports;

@@ -3,7 +3,7 @@
 
 use crate::DbError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::AsyncPgConnection;
 use std::time::Duration;
 
@@ -41,7 +41,13 @@ pub fn connect(database_url: &str, max_size: usize) -> Result<Pool, DbError> {
 
 /// Build a pool; no connection is opened until first use.
 pub fn connect_with(database_url: &str, options: PoolOptions) -> Result<Pool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // Reuse checks no more than the connection's own state (an open or failed transaction, a
+    // socket the server closed): a test query on every checkout was a round trip per request,
+    // and a connection to a primary that died is closed by then and is replaced, not reused.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     DeadPool::builder(manager)
         .max_size(options.max_size)
         .wait_timeout(Some(options.wait_timeout))

@@ -12,6 +12,7 @@
 mod intake;
 pub mod reconcile;
 mod residence;
+mod statements;
 mod view;
 
 pub use intake::record;

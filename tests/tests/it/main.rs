@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abandoned;
 mod abuse;
 mod atomicity;
 mod audit_chain;
