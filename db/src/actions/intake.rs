@@ -261,8 +261,8 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
             );
             begun?;
             locked?;
-            let (taken, target_id, target_type, person_id, entry, cancelled, number) =
-                row.map_err(|e| {
+            let (taken, target_id, target_type, person_id, entry, cancelled, number) = row
+                .map_err(|e| {
                     // Another cancellation of the same action committed first.
                     if unique_violation_on(&e, CANCELS_UNIQUE) {
                         Abort::Cancel(CancelProblem::AlreadyCancelled)

@@ -44,7 +44,6 @@ pub(super) fn residence_move(
         previous_body,
         action,
         body,
-        notify_previous: moves_in
-            && previous_body.is_some_and(|p| p != new.registration_body_id),
+        notify_previous: moves_in && previous_body.is_some_and(|p| p != new.registration_body_id),
     })
 }

@@ -79,7 +79,10 @@ async fn an_intake_abandoned_mid_transaction_is_never_committed_by_the_next_one(
             actions::record(&mut conn, &abandoned, &sign),
         )
         .await;
-        assert!(waited.is_err(), "submission A must still be waiting: {waited:?}");
+        assert!(
+            waited.is_err(),
+            "submission A must still be waiting: {waited:?}"
+        );
     }
     // The lock is released: the abandoned session goes on and stores action A, uncommitted.
     holder.batch_execute("ROLLBACK").await.unwrap();
