@@ -16,7 +16,10 @@ use diesel::sql_types::{
 };
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, TransactionManager};
+use futures_util::future::MaybeDone;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use uuid::Uuid;
 
 /// One SQL text. Its parameters are written `$1`, `$2`, … (a parameter may appear more than
@@ -82,7 +85,8 @@ fn pieces(text: &str) -> impl Iterator<Item = (&str, Option<usize>)> {
             .bytes()
             .take_while(u8::is_ascii_digit)
             .count();
-        let number = rest[at + 1..at + 1 + digits].parse::<usize>().ok();
+        // A `$` without digits comes back as parameter 0, which has no value: an error.
+        let number = Some(rest[at + 1..at + 1 + digits].parse::<usize>().unwrap_or(0));
         let before = &rest[..at];
         rest = &rest[at + 1 + digits..];
         Some((before, number))
@@ -91,9 +95,11 @@ fn pieces(text: &str) -> impl Iterator<Item = (&str, Option<usize>)> {
 
 impl<Q: Sql> QueryFragment<Pg> for Statement<'_, Q> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let mut highest = 0;
         for (text, number) in pieces(Q::TEXT) {
             out.push_sql(text);
             let Some(n) = number else { continue };
+            highest = highest.max(n);
             let bind = n
                 .checked_sub(1)
                 .and_then(|i| self.binds.get(i))
@@ -114,6 +120,15 @@ impl<Q: Sql> QueryFragment<Pg> for Statement<'_, Q> {
                 Bind::TextArray(v) => out.push_bind_param::<Array<Text>, _>(*v)?,
             }
         }
+        if highest != self.binds.len() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!(
+                    "{} values for a statement whose parameters end at ${highest}",
+                    self.binds.len()
+                )
+                .into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -129,6 +144,24 @@ macro_rules! sql {
     };
 }
 pub(crate) use sql;
+
+/// Polls one statement of a pipeline once: that builds its SQL and parameters and queues it on
+/// the connection after the statements polled before it (the connection's statement cache is a
+/// fair lock, and the request is sent on its first poll). `Err` when it failed right there,
+/// before anything of it reached the server: the statements meant to follow it (a `COMMIT`
+/// above all) must then not be sent.
+pub async fn queue<F, T>(mut statement: Pin<&mut MaybeDone<F>>) -> QueryResult<()>
+where
+    F: Future<Output = QueryResult<T>>,
+{
+    let _ = futures_util::poll!(statement.as_mut());
+    if matches!(statement.as_mut().output_mut(), Some(Err(_))) {
+        if let Some(Err(e)) = statement.take_output() {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
 
 sql!(Begin, Bool, "BEGIN");
 sql!(Commit, Bool, "COMMIT");
@@ -194,6 +227,8 @@ mod tests {
         );
         let plain: Vec<_> = pieces("COMMIT").collect();
         assert_eq!(plain, vec![("COMMIT", None)]);
+        let bare: Vec<_> = pieces("SELECT $ 1").collect();
+        assert_eq!(bare, vec![("SELECT ", Some(0)), (" 1", None)]);
     }
 
     #[test]
@@ -203,5 +238,36 @@ mod tests {
         let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
         let err = stmt.to_sql(&mut builder, &Pg).unwrap_err();
         assert!(err.to_string().contains("$2"), "{err}");
+    }
+
+    #[test]
+    fn a_statement_that_fails_before_it_is_sent_stops_the_pipeline() {
+        use futures_util::future::{maybe_done, FutureExt};
+        let failing = std::future::ready(Err::<usize, _>(diesel::result::Error::NotFound));
+        let mut failing = std::pin::pin!(maybe_done(failing));
+        assert!(queue(failing.as_mut()).now_or_never().unwrap().is_err());
+        // Sent and waiting for its answer: the pipeline goes on.
+        let waiting = std::future::pending::<QueryResult<usize>>();
+        let mut waiting = std::pin::pin!(maybe_done(waiting));
+        assert!(queue(waiting.as_mut()).now_or_never().unwrap().is_ok());
+        let answered = std::future::ready(Ok::<usize, diesel::result::Error>(1));
+        let mut answered = std::pin::pin!(maybe_done(answered));
+        assert!(queue(answered.as_mut()).now_or_never().unwrap().is_ok());
+        assert!(matches!(answered.as_mut().take_output(), Some(Ok(1))));
+    }
+
+    #[test]
+    fn a_value_without_a_parameter_or_a_bare_dollar_is_an_error() {
+        sql!(One, Bool, "SELECT $1");
+        let extra: Statement<'_, One> = Statement::new(vec![Bind::Int(1), Bind::Int(2)]);
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        assert!(extra.to_sql(&mut builder, &Pg).is_err());
+        sql!(Bare, Bool, "SELECT $ = $1");
+        let bare: Statement<'_, Bare> = Statement::new(vec![Bind::Int(1)]);
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        assert!(bare.to_sql(&mut builder, &Pg).is_err());
+        let fine: Statement<'_, One> = Statement::new(vec![Bind::Int(1)]);
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        assert!(fine.to_sql(&mut builder, &Pg).is_ok());
     }
 }

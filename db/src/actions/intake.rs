@@ -5,11 +5,14 @@ use super::residence::{residence_move, Move};
 use super::statements::{Close, Lock, OpenCancellation, OpenPerson, RestoreResidence};
 use super::*;
 use crate::error::unique_violation_on;
-use crate::prepared::{Begin, Bind, Commit, Manual, Statement};
+use crate::prepared::{queue, Begin, Bind, Commit, Manual, Statement};
 use crate::{DbError, PgConn};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::maybe_done;
+use std::future::Future;
+use std::pin::pin;
 
 /// Look up an earlier submission under the same key, comparing bodies by exact bytes or, failing
 /// that, by JSON equality (a client that re-serialises the same document is not punished).
@@ -147,25 +150,48 @@ pub async fn record(
             Bind::Uuid(Some(new.registration_body_id)),
         ])
     });
-    let shared: &AsyncPgConnection = conn;
-    let restored = async {
-        match &restore {
-            Some(statement) => statement.execute(&mut &*shared).await.map(|_| ()),
-            None => Ok(()),
+    let commit = Statement::<Commit>::new(Vec::new());
+    let written = {
+        let shared: &AsyncPgConnection = conn;
+        let restored = async {
+            match &restore {
+                Some(statement) => statement.execute(&mut &*shared).await.map(|_| ()),
+                None => Ok(()),
+            }
+        };
+        let mut closing = pin!(maybe_done(close.execute(&mut &*shared)));
+        let mut restoring = pin!(maybe_done(restored));
+        let mut early = queue(closing.as_mut()).await.err();
+        if early.is_none() {
+            early = queue(restoring.as_mut()).await.err();
+        }
+        match early {
+            // A write that never reached the server: no COMMIT may follow it.
+            Some(e) => Err(e),
+            None => {
+                // Every statement is answered before anything is decided: a failed write
+                // makes PostgreSQL answer the `COMMIT` with a rollback.
+                let ((), (), committed) = futures_util::join!(
+                    closing.as_mut(),
+                    restoring.as_mut(),
+                    commit.execute(&mut &*shared),
+                );
+                Ok((closing.take_output(), restoring.take_output(), committed))
+            }
         }
     };
-    // Every statement is answered before anything is decided: a failed write makes PostgreSQL
-    // answer the `COMMIT` with a rollback.
-    let (closed, restored, committed) = futures_util::join!(
-        close.execute(&mut &*shared),
-        restored,
-        Statement::<Commit>::new(Vec::new()).execute(&mut &*shared),
-    );
+    let (closed, restored, committed) = match written {
+        Ok(answers) => answers,
+        Err(e) => {
+            Manual::rollback(conn).await?;
+            return Err(DbError::Query(e));
+        }
+    };
     // A failed COMMIT leaves the connection marked as inside a transaction: the pool drops it.
     committed?;
     Manual::closed(conn)?;
-    closed?;
-    restored?;
+    closed.unwrap_or(Err(DieselError::NotFound))?;
+    restored.unwrap_or(Err(DieselError::NotFound))?;
     Ok(Recorded::Created(Stored {
         id: new.id,
         dms_number: opened.dms_number,
@@ -207,11 +233,12 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
                 Bind::Text(new.transport.user_id.as_deref()),
                 Bind::Text(Some(&new.request_id)),
             ]);
-            let (begun, locked, row) = futures_util::join!(
+            let (begun, locked, row) = pipeline(
                 begin.execute(&mut &*shared),
                 lock.execute(&mut &*shared),
                 opening.get_result::<PersonOpened>(&mut &*shared),
-            );
+            )
+            .await?;
             begun?;
             locked?;
             let (person_id, register_entry, res_action, res_body, taken, ban, number) = row?;
@@ -253,12 +280,15 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
                 Bind::Text(new.transport.query_id.as_deref()),
                 Bind::Text(new.transport.user_id.as_deref()),
                 Bind::Text(Some(&new.request_id)),
+                Bind::Text(Some(new.action_type.as_str())),
+                Bind::Text(new.katottg.as_deref()),
             ]);
-            let (begun, locked, row) = futures_util::join!(
+            let (begun, locked, row) = pipeline(
                 begin.execute(&mut &*shared),
                 lock.execute(&mut &*shared),
                 opening.get_result::<CancellationOpened>(&mut &*shared),
-            );
+            )
+            .await?;
             begun?;
             locked?;
             let (taken, target_id, target_type, person_id, entry, cancelled, number) = row
@@ -293,6 +323,33 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
         }
         (None, None) => Err(Abort::Db(DieselError::NotFound)),
     }
+}
+
+/// `BEGIN`, the lock and the opening statement, queued in that order and then all answered. If
+/// one fails before it reaches the server, the ones after it are not sent (an opening statement
+/// without its `BEGIN` would commit on its own); the caller rolls back.
+async fn pipeline<B, L, O, T>(
+    begin: B,
+    lock: L,
+    opening: O,
+) -> Result<(QueryResult<usize>, QueryResult<usize>, QueryResult<T>), DieselError>
+where
+    B: Future<Output = QueryResult<usize>>,
+    L: Future<Output = QueryResult<usize>>,
+    O: Future<Output = QueryResult<T>>,
+{
+    let mut begin = pin!(maybe_done(begin));
+    let mut lock = pin!(maybe_done(lock));
+    let mut opening = pin!(maybe_done(opening));
+    queue(begin.as_mut()).await?;
+    queue(lock.as_mut()).await?;
+    queue(opening.as_mut()).await?;
+    futures_util::join!(begin.as_mut(), lock.as_mut(), opening.as_mut());
+    Ok((
+        begin.take_output().unwrap_or(Err(DieselError::NotFound)),
+        lock.take_output().unwrap_or(Err(DieselError::NotFound)),
+        opening.take_output().unwrap_or(Err(DieselError::NotFound)),
+    ))
 }
 
 /// What [`OpenPerson`] returns: the person, their register entry and residence, whether the key

@@ -65,7 +65,8 @@ sql!(
     /// `$1` registration body, `$2` external id, `$3` target's DMS number, `$4` target's id,
     /// `$5` action id, `$6` action date, `$7` body, `$8` its SHA-256, `$9` schema version,
     /// `$10` received at, `$11` numbering year, `$12` late, `$13` channel, `$14` Трембіта client,
-    /// `$15` query id, `$16` user id, `$17` request id.
+    /// `$15` query id, `$16` user id, `$17` request id, `$18` action type, `$19` КАТОТТГ (the
+    /// table's checks hold a cancellation to its type and to no address).
     OpenCancellation,
     (
         Bool,
@@ -91,7 +92,7 @@ sql!(
          action_date, person_id, katottg, cancels_action_id, body, body_sha256, \
          schema_version, received_at, dms_number, late, channel, transport_client, \
          transport_query_id, transport_user_id, request_id) \
-       SELECT $5, $1, $2, 'cancellation', $6, NULL, NULL, target.id, $7, $8, $9, $10, \
+       SELECT $5, $1, $2, $18, $6, NULL, $19, target.id, $7, $8, $9, $10, \
          next_dms_number($11), $12, $13, $14, $15, $16, $17 \
        FROM target \
        WHERE NOT (SELECT taken FROM taken) AND target.action_type <> 'cancellation' \
