@@ -206,11 +206,9 @@ pub async fn record(
 async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
     let shared: &AsyncPgConnection = conn;
     let key = format!("{}/{}", new.registration_body_id, new.external_id);
-    let begin = Statement::<Begin>::new(Vec::new());
-    let lock = Statement::<Lock>::new(vec![Bind::Text(Some(&key))]);
     match (&new.person, &new.cancels) {
         (Some((person_key, unzr)), _) => {
-            let opening = Statement::<OpenPerson>::new(vec![
+            let mut binds = vec![
                 Bind::Uuid(Some(Uuid::now_v7())),
                 Bind::Text(Some(person_key)),
                 Bind::Text(unzr.as_deref()),
@@ -221,26 +219,15 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
                 Bind::Uuid(Some(new.id)),
                 Bind::Text(Some(new.action_type.as_str())),
                 Bind::Text(new.katottg.as_deref()),
-                Bind::Jsonb(&new.body),
-                Bind::Bytea(&new.body_sha256),
-                Bind::Text(Some(&new.schema_version)),
-                Bind::Timestamptz(new.received_at),
-                Bind::Int(new.number_year),
-                Bind::Bool(new.late),
-                Bind::Text(Some(&new.transport.channel)),
-                Bind::Text(new.transport.client.as_deref()),
-                Bind::Text(new.transport.query_id.as_deref()),
-                Bind::Text(new.transport.user_id.as_deref()),
-                Bind::Text(Some(&new.request_id)),
-            ]);
-            let (begun, locked, row) = pipeline(
-                begin.execute(&mut &*shared),
-                lock.execute(&mut &*shared),
+            ];
+            binds.extend(as_received(new));
+            let opening = Statement::<OpenPerson>::new(binds);
+            let row = pipeline(
+                shared,
+                &key,
                 opening.get_result::<PersonOpened>(&mut &*shared),
             )
             .await?;
-            begun?;
-            locked?;
             let (person_id, register_entry, res_action, res_body, taken, ban, number) = row?;
             if taken {
                 return Err(Abort::Duplicate);
@@ -262,35 +249,26 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
                 CancelRef::DmsNumber(n) => (Some(n.as_str()), None),
                 CancelRef::ActionId(id) => (None, Some(*id)),
             };
-            let opening = Statement::<OpenCancellation>::new(vec![
+            let mut binds = vec![
                 Bind::Uuid(Some(new.registration_body_id)),
                 Bind::Text(Some(&new.external_id)),
                 Bind::Text(number),
                 Bind::Uuid(id),
                 Bind::Uuid(Some(new.id)),
                 Bind::Date(new.action_date),
-                Bind::Jsonb(&new.body),
-                Bind::Bytea(&new.body_sha256),
-                Bind::Text(Some(&new.schema_version)),
-                Bind::Timestamptz(new.received_at),
-                Bind::Int(new.number_year),
-                Bind::Bool(new.late),
-                Bind::Text(Some(&new.transport.channel)),
-                Bind::Text(new.transport.client.as_deref()),
-                Bind::Text(new.transport.query_id.as_deref()),
-                Bind::Text(new.transport.user_id.as_deref()),
-                Bind::Text(Some(&new.request_id)),
+            ];
+            binds.extend(as_received(new));
+            binds.extend([
                 Bind::Text(Some(new.action_type.as_str())),
                 Bind::Text(new.katottg.as_deref()),
             ]);
-            let (begun, locked, row) = pipeline(
-                begin.execute(&mut &*shared),
-                lock.execute(&mut &*shared),
+            let opening = Statement::<OpenCancellation>::new(binds);
+            let row = pipeline(
+                shared,
+                &key,
                 opening.get_result::<CancellationOpened>(&mut &*shared),
             )
             .await?;
-            begun?;
-            locked?;
             let (taken, target_id, target_type, person_id, entry, cancelled, number) = row
                 .map_err(|e| {
                     // Another cancellation of the same action committed first.
@@ -325,31 +303,48 @@ async fn open(conn: &mut PgConn, new: &NewAction) -> Result<Opened, Abort> {
     }
 }
 
-/// `BEGIN`, the lock and the opening statement, queued in that order and then all answered. If
+/// What both opening statements store as received, in the same order: the body, its SHA-256,
+/// the schema version, when, the numbering year, late, and the transport's facts.
+fn as_received(new: &NewAction) -> [Bind<'_>; 11] {
+    [
+        Bind::Jsonb(&new.body),
+        Bind::Bytea(&new.body_sha256),
+        Bind::Text(Some(&new.schema_version)),
+        Bind::Timestamptz(new.received_at),
+        Bind::Int(new.number_year),
+        Bind::Bool(new.late),
+        Bind::Text(Some(&new.transport.channel)),
+        Bind::Text(new.transport.client.as_deref()),
+        Bind::Text(new.transport.query_id.as_deref()),
+        Bind::Text(new.transport.user_id.as_deref()),
+        Bind::Text(Some(&new.request_id)),
+    ]
+}
+
+/// `BEGIN`, the key's lock and the opening statement, queued in that order and then all
+/// answered: the opening statement's own answer, or the error of what went wrong before it. If
 /// one fails before it reaches the server, the ones after it are not sent (an opening statement
 /// without its `BEGIN` would commit on its own); the caller rolls back.
-async fn pipeline<B, L, O, T>(
-    begin: B,
-    lock: L,
+async fn pipeline<O, T>(
+    conn: &AsyncPgConnection,
+    key: &str,
     opening: O,
-) -> Result<(QueryResult<usize>, QueryResult<usize>, QueryResult<T>), DieselError>
+) -> Result<QueryResult<T>, DieselError>
 where
-    B: Future<Output = QueryResult<usize>>,
-    L: Future<Output = QueryResult<usize>>,
     O: Future<Output = QueryResult<T>>,
 {
-    let mut begin = pin!(maybe_done(begin));
-    let mut lock = pin!(maybe_done(lock));
+    let begin = Statement::<Begin>::new(Vec::new());
+    let lock = Statement::<Lock>::new(vec![Bind::Text(Some(key))]);
+    let mut begin = pin!(maybe_done(begin.execute(&mut &*conn)));
+    let mut lock = pin!(maybe_done(lock.execute(&mut &*conn)));
     let mut opening = pin!(maybe_done(opening));
     queue(begin.as_mut()).await?;
     queue(lock.as_mut()).await?;
     queue(opening.as_mut()).await?;
     futures_util::join!(begin.as_mut(), lock.as_mut(), opening.as_mut());
-    Ok((
-        begin.take_output().unwrap_or(Err(DieselError::NotFound)),
-        lock.take_output().unwrap_or(Err(DieselError::NotFound)),
-        opening.take_output().unwrap_or(Err(DieselError::NotFound)),
-    ))
+    begin.take_output().unwrap_or(Err(DieselError::NotFound))?;
+    lock.take_output().unwrap_or(Err(DieselError::NotFound))?;
+    Ok(opening.take_output().unwrap_or(Err(DieselError::NotFound)))
 }
 
 /// What [`OpenPerson`] returns: the person, their register entry and residence, whether the key
