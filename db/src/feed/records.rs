@@ -97,6 +97,10 @@ pub struct Place {
 }
 
 impl Key {
+    pub(super) fn new(xid: String, action_id: Uuid) -> Key {
+        Key { xid, action_id }
+    }
+
     pub(super) fn place(self) -> QueryResult<Place> {
         let xid = self.xid.parse().map_err(|_| {
             diesel::result::Error::DeserializationError("xid8 is not a number".into())
@@ -184,7 +188,7 @@ pub fn spans(conn: &mut PgConnection, ds: &Dataset, parts: i64) -> QueryResult<V
 }
 
 /// The SQL condition of a span on `feed_items f` (typed values only: numbers and UUIDs).
-fn between(s: &Span) -> String {
+pub(super) fn between(s: &Span) -> String {
     format!(
         "(f.queued_xid, f.action_id) > ('{}'::xid8, '{}'::uuid) \
          AND (f.queued_xid, f.action_id) <= ('{}'::xid8, '{}'::uuid)",
@@ -254,9 +258,17 @@ pub fn range_contents(conn: &mut PgConnection, seq: i64) -> QueryResult<String> 
     )
     .bind::<diesel::sql_types::BigInt, _>(seq)
     .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| r.what)
-        .collect::<Vec<_>>()
-        .join(", "))
+    let bounds: Option<Row> = diesel::sql_query(
+        "SELECT '(' || lo_xid || '/' || lo_action_id || ', ' || hi_xid || '/' || hi_action_id \
+           || ']' AS what FROM dataset_ranges WHERE seq = $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(seq)
+    .get_result(conn)
+    .optional()?;
+    let held: Vec<String> = rows.into_iter().map(|r| r.what).collect();
+    Ok(format!(
+        "{} {}",
+        bounds.map(|b| b.what).unwrap_or_default(),
+        held.join(", ")
+    ))
 }

@@ -14,6 +14,7 @@ mod channels;
 mod console;
 mod credentials;
 mod enums;
+mod feed_ranges;
 mod feeder;
 mod feeder_large;
 mod idempotency;
