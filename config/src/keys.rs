@@ -87,7 +87,7 @@ pub const SECTIONS: [(&str, &str); 7] = [
     ("feeder", "dms-feeder: data sets for ЄДДР"),
     (
         "jobs",
-        "Scheduled jobs (run by dms-feeder schedule; one-off: dms-api mark-overdue, audit-seal)",
+        "Scheduled jobs (run by dms-feeder schedule; one-off: dms-api mark-overdue, audit-seal, bulk-lines-purge)",
     ),
 ];
 
@@ -542,6 +542,18 @@ pub const KEYS: &[Key] = &[
         "DMS_AUDIT_SEAL_GRACE_SECS",
         "5",
         "No longer used (seal runs record a horizon, so late commits are sealed); accepted and ignored",
+    ),
+    key(
+        "jobs.bulk_lines_purge_cron",
+        "DMS_BULK_LINES_PURGE_CRON",
+        "\"0 40 0 * * *\"",
+        "Clear the text of finished bulk loads' lines after the retention period: cron, seconds first, UTC",
+    ),
+    key(
+        "jobs.bulk_lines_retention_days",
+        "DMS_BULK_LINES_RETENTION_DAYS",
+        "30",
+        "Days a bulk load's lines keep their text after the load is done (results and receipts stay)",
     ),
 ];
 

@@ -1,11 +1,11 @@
-//! `mark-overdue`, `audit-seal`: one run of the scheduled jobs (the same units `dms-feeder
-//! schedule` runs); `audit-verify`: re-check the audit chain, and that it still holds a head
-//! taken out of the database earlier (a data-set manifest's `audit_head`).
+//! `mark-overdue`, `audit-seal`, `bulk-lines-purge`: one run of the scheduled jobs (the same
+//! units `dms-feeder schedule` runs); `audit-verify`: re-check the audit chain, and that it
+//! still holds a head taken out of the database earlier (a data-set manifest's `audit_head`).
 
 use super::{Context, Db};
 use anyhow::Context as _;
 use dms_db::audit::chain::Head;
-use dms_service::jobs::{Job, MarkOverdue, SealAudit};
+use dms_service::jobs::{Job, MarkOverdue, PurgeBulkLines, SealAudit};
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
@@ -14,6 +14,9 @@ pub enum Command {
     MarkOverdue(Db),
     /// Seal new audit rows into the hash chain (also a scheduled job).
     AuditSeal(Db),
+    /// Clear the text of the lines of bulk loads done more than `jobs.bulk_lines_retention_days`
+    /// ago; their results and receipts stay (also a scheduled job).
+    BulkLinesPurge(Db),
     /// Re-check the audit hash chain and look for unsealed rows; exits non-zero naming the
     /// first broken row, or when the chain no longer holds the head given with --head.
     AuditVerify {
@@ -36,6 +39,10 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::AuditSeal(db) => {
             let s = ctx.database(&db)?;
             run_job(&SealAudit::new(s.database_url, &s.jobs))
+        }
+        Command::BulkLinesPurge(db) => {
+            let s = ctx.database(&db)?;
+            run_job(&PurgeBulkLines::new(s.database_url, &s.jobs))
         }
         Command::AuditVerify { db, head } => {
             let s = ctx.database(&db)?;

@@ -5,6 +5,7 @@
 
 pub mod apply;
 mod copy;
+pub mod purge;
 mod read;
 
 use crate::actions::Transport;

@@ -1,12 +1,13 @@
 //! Every job `dms-feeder schedule` runs, in one list, and the scheduler that runs them: the
-//! data-set job defined here, and the service's mark-overdue and audit-seal jobs.
+//! data-set job defined here, and the service's mark-overdue, audit-seal and bulk-lines-purge
+//! jobs.
 
 mod build_datasets;
 
 pub use build_datasets::BuildDatasets;
 
 use crate::Settings;
-use dms_service::jobs::{Job, MarkOverdue, SealAudit};
+use dms_service::jobs::{Job, MarkOverdue, PurgeBulkLines, SealAudit};
 use std::sync::Arc;
 use tokio_cron_scheduler::JobScheduler;
 
@@ -19,6 +20,10 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Job>> {
             &settings.jobs,
         )),
         Arc::new(SealAudit::new(
+            settings.database_url.clone(),
+            &settings.jobs,
+        )),
+        Arc::new(PurgeBulkLines::new(
             settings.database_url.clone(),
             &settings.jobs,
         )),

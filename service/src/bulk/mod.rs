@@ -7,6 +7,7 @@
 
 pub mod apply;
 mod pipeline;
+mod purge;
 pub mod reader;
 
 use crate::{Actor, ServiceError, Services};
@@ -16,6 +17,7 @@ use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use purge::{purge_lines, Purge, PURGE_WINDOW};
 pub use reader::Limits;
 
 /// The size one line may have: what one request to the single endpoint may carry.

@@ -5,10 +5,12 @@
 //! HTTP): the scheduler calls it on a blocking thread, a command calls it directly.
 
 mod mark_overdue;
+mod purge_bulk_lines;
 mod schedule;
 mod seal_audit;
 
 pub use mark_overdue::MarkOverdue;
+pub use purge_bulk_lines::PurgeBulkLines;
 pub use schedule::{check_cron, CronError, KyivDaily, Schedule, Trigger};
 pub use seal_audit::SealAudit;
 
@@ -47,6 +49,10 @@ pub struct JobsSettings {
     /// No longer used: seal runs record their horizon, so a row that commits late is sealed by
     /// the next run. Still read so that existing files and environments keep working.
     pub audit_seal_grace_secs: u64,
+    /// When the text of finished bulk loads' lines is cleared (cron, UTC).
+    pub bulk_lines_purge_cron: String,
+    /// How many days after a bulk load is done its lines keep their text.
+    pub bulk_lines_retention_days: u32,
 }
 
 /// The built-in defaults (one source: the configuration's key list).
@@ -63,6 +69,8 @@ impl JobsSettings {
             mark_overdue_cron: l.get("jobs.mark_overdue_cron").unwrap_or_default(),
             audit_seal_cron: l.get("jobs.audit_seal_cron").unwrap_or_default(),
             audit_seal_grace_secs: l.get("jobs.audit_seal_grace_secs").unwrap_or_default(),
+            bulk_lines_purge_cron: l.get("jobs.bulk_lines_purge_cron").unwrap_or_default(),
+            bulk_lines_retention_days: l.get("jobs.bulk_lines_retention_days").unwrap_or_default(),
         }
     }
 
@@ -72,6 +80,7 @@ impl JobsSettings {
         for (path, cron) in [
             ("jobs.mark_overdue_cron", &self.mark_overdue_cron),
             ("jobs.audit_seal_cron", &self.audit_seal_cron),
+            ("jobs.bulk_lines_purge_cron", &self.bulk_lines_purge_cron),
         ] {
             if let Err(e) = check_cron(cron) {
                 l.invalid(path, &e.to_string());
@@ -119,5 +128,7 @@ mod tests {
         assert_eq!(d.mark_overdue_cron, "0 */15 * * * *");
         assert_eq!(d.audit_seal_cron, "30 */10 * * * *");
         assert_eq!(d.audit_seal_grace_secs, 5);
+        assert_eq!(d.bulk_lines_purge_cron, "0 40 0 * * *");
+        assert_eq!(d.bulk_lines_retention_days, 30);
     }
 }

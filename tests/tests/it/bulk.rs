@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 /// A historical action for the person with ID card `n` (no УНЗР, no РНОКПП).
-fn historical(external_id: &str, kind: &str, date: &str, n: u64) -> Value {
+pub(super) fn historical(external_id: &str, kind: &str, date: &str, n: u64) -> Value {
     let mut d = example("declaration-of-residence");
     d["external_id"] = external_id.into();
     d["action"]["type"] = kind.into();
@@ -31,7 +31,7 @@ fn historical(external_id: &str, kind: &str, date: &str, n: u64) -> Value {
     d
 }
 
-fn ndjson(lines: &[String]) -> Vec<u8> {
+pub(super) fn ndjson(lines: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
     for l in lines {
         out.extend_from_slice(l.as_bytes());
@@ -46,7 +46,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-async fn upload(
+pub(super) async fn upload(
     app: &TestApp,
     token: &str,
     body: Vec<u8>,
@@ -73,7 +73,7 @@ async fn upload(
     (status, location, res.json().await.unwrap())
 }
 
-async fn wait_done(app: &TestApp, token: &str, location: &str) -> Value {
+pub(super) async fn wait_done(app: &TestApp, token: &str, location: &str) -> Value {
     for _ in 0..200 {
         let (status, load) = app.community(token).call(Method::GET, location, None).await;
         assert_eq!(status, 200, "{load}");
@@ -85,7 +85,7 @@ async fn wait_done(app: &TestApp, token: &str, location: &str) -> Value {
     panic!("the load was not applied in 20 s");
 }
 
-async fn results(app: &TestApp, token: &str, location: &str) -> Vec<Value> {
+pub(super) async fn results(app: &TestApp, token: &str, location: &str) -> Vec<Value> {
     let res = app
         .listener()
         .request(Method::GET, &format!("{location}/results?limit=10000"))

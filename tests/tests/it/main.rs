@@ -9,6 +9,7 @@ mod atomicity;
 mod audit_chain;
 mod audit_coverage;
 mod bulk;
+mod bulk_purge;
 mod cancellation;
 mod channels;
 mod console;

@@ -94,6 +94,7 @@ const SEQUENCES: &[&str] = &[
 const FUNCTIONS: &[&str] = &[
     "feed_items_requeue",
     "next_dms_number",
+    "purge_bulk_load_lines",
     "refuse_change",
     "sandbox_reset",
 ];
