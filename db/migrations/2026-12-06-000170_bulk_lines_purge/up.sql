@@ -6,7 +6,9 @@
 -- The runtime role still updates nothing in `bulk_load_lines`: this function, owned by the
 -- schema owner, clears at most `max_lines` lines of one finished load per call and moves that
 -- load's purge cursor in the same transaction, so a job cut off anywhere resumes where the last
--- commit left it, and no transaction holds more than one window of lines.
+-- commit left it, and no transaction holds more than one window of lines. Whatever cut-off the
+-- caller names, a load done less than a day ago keeps its text: the runtime role cannot clear
+-- what a register may still be reading back.
 
 ALTER TABLE bulk_loads
   -- The lines up to this number have had their text cleared.
@@ -31,6 +33,7 @@ BEGIN
   IF max_lines IS NULL OR max_lines < 1 THEN
     RAISE EXCEPTION 'max_lines must be at least 1' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  finished_before := least(finished_before, now() - interval '1 day');
   SELECT * INTO target FROM bulk_loads b
    WHERE b.state = 'done' AND b.lines_purged_at IS NULL AND b.finished_at < finished_before
    ORDER BY b.finished_at, b.id
@@ -40,7 +43,7 @@ BEGIN
     RETURN;
   END IF;
   SELECT coalesce(max(l.line_no), 0) INTO last FROM bulk_load_lines l WHERE l.load_id = target.id;
-  upto := least(last, target.lines_purged_through + max_lines);
+  upto := target.lines_purged_through + least(max_lines, last - target.lines_purged_through);
   UPDATE bulk_load_lines l SET raw = ''
    WHERE l.load_id = target.id
      AND l.line_no > target.lines_purged_through AND l.line_no <= upto

@@ -39,6 +39,9 @@ pub enum JobError {
     Failed(Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// The longest retention period of a bulk load's line text that can be set: a century.
+pub const RETENTION_DAYS_MAX: u32 = 36_500;
+
 /// The configurable part of the jobs defined here (`[jobs]` in the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobsSettings {
@@ -85,6 +88,12 @@ impl JobsSettings {
             if let Err(e) = check_cron(cron) {
                 l.invalid(path, &e.to_string());
             }
+        }
+        if !(1..=RETENTION_DAYS_MAX).contains(&self.bulk_lines_retention_days) {
+            l.invalid(
+                "jobs.bulk_lines_retention_days",
+                &format!("must be from 1 to {RETENTION_DAYS_MAX} days"),
+            );
         }
     }
 }

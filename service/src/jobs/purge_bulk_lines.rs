@@ -41,7 +41,7 @@ impl Job for PurgeBulkLines {
         ))?
         .map_err(|e| JobError::Failed(Box::new(e)))?;
         Ok(format!(
-            "cleared the text of {} lines; {} loads now wholly cleared (done over {} days ago)",
+            "lines cleared: {}; loads wholly cleared: {} (done over {} days ago)",
             p.lines, p.loads, self.retention_days
         ))
     }

@@ -92,17 +92,10 @@ async fn only_loads_done_before_the_retention_period_lose_their_line_text_and_ke
     );
     let ((old, old_at), (recent, _)) = (&loads[0], &loads[1]);
     finished_days_ago(&app, old, 31).await;
-    {
-        use diesel_async::RunQueryDsl;
-        let mut conn = app.db().await;
-        diesel::sql_query(format!(
-            "UPDATE bulk_loads SET received_at = now() - interval '60 days' WHERE id = '{}'",
-            queued.0
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
+    // A day inside the retention period.
+    finished_days_ago(&app, recent, 29).await;
+    // Received, and given an end, long ago, but never applied: not done.
+    finished_days_ago(&app, &queued.0, 60).await;
     let before: Vec<Value> = results(&app, &app.token, old_at).await;
     assert_eq!(before.len(), 5);
     assert_eq!(with_text(&app, old).await, 5);
@@ -115,6 +108,15 @@ async fn only_loads_done_before_the_retention_period_lose_their_line_text_and_ke
     assert_eq!((first.lines, first.loads), (2, 0));
     assert_eq!(with_text(&app, old).await, 3);
     assert_eq!(purge_audits(&app, old).await, 1);
+    let through = format!("bulk_loads WHERE id = '{old}' AND lines_purged_through = ");
+    assert_eq!(app.count(&format!("{through}2")).await, 1);
+    // The next window goes on from the cursor.
+    let second = dms_service::bulk::purge_lines(&services, &actor, 30, 2, Some(1))
+        .await
+        .unwrap();
+    assert_eq!((second.lines, second.loads), (2, 0));
+    assert_eq!(with_text(&app, old).await, 1);
+    assert_eq!(app.count(&format!("{through}4")).await, 1);
 
     // The operator's command (as the runtime role) resumes and finishes.
     let out = cli(&app.database_url)
@@ -128,7 +130,7 @@ async fn only_loads_done_before_the_retention_period_lose_their_line_text_and_ke
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("3 lines"), "{stdout}");
+    assert!(stdout.contains("lines cleared: 1;"), "{stdout}");
     assert_eq!(with_text(&app, old).await, 0, "the old load's text is gone");
     assert_eq!(
         with_text(&app, recent).await,
@@ -140,7 +142,7 @@ async fn only_loads_done_before_the_retention_period_lose_their_line_text_and_ke
         3,
         "a load not done keeps its text"
     );
-    assert_eq!(purge_audits(&app, old).await, 2);
+    assert_eq!(purge_audits(&app, old).await, 3);
     assert_eq!(
         app.count(&format!(
             "bulk_loads WHERE id = '{old}' AND lines_purged_at IS NOT NULL"
@@ -166,10 +168,11 @@ async fn only_loads_done_before_the_retention_period_lose_their_line_text_and_ke
     assert_eq!(
         app.count("audit_log WHERE event = 'bulk_load.lines_purged'")
             .await,
-        2
+        3
     );
-    // With no retention left, the recent load goes too; the queued one still stays.
-    let now = dms_service::bulk::purge_lines(&services, &actor, 0, PURGE_WINDOW, None)
+    // With a retention period shorter than its age, the recent load goes too; the load that
+    // was never applied still stays.
+    let now = dms_service::bulk::purge_lines(&services, &actor, 28, PURGE_WINDOW, None)
         .await
         .unwrap();
     assert_eq!((now.lines, now.loads), (5, 1));

@@ -19,6 +19,23 @@ struct Bounds {
     hi: String,
 }
 
+/// Claim as the feeder does: first wait (briefly) until no older write transaction anywhere in
+/// the cluster (another test's, say) holds the pending items behind the claim's horizon.
+fn claim(conn: &mut PgConnection, max: i64) -> Option<dms_db::feed::Dataset> {
+    let who = dms_service::Actor::job("build-datasets").audit("", None, serde_json::json!({}));
+    if let Some(end) = dms_db::feed::feed_end(conn).unwrap() {
+        let since = std::time::Instant::now();
+        while dms_db::feed::behind_horizon(conn, &end).unwrap() {
+            assert!(
+                since.elapsed().as_secs() < 30,
+                "the horizon did not pass in 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    dms_db::feed::claim(conn, max, &who).unwrap()
+}
+
 const RANGES: &str = "SELECT seq, lo_xid::text || '/' || lo_action_id AS lo, \
                         hi_xid::text || '/' || hi_action_id AS hi FROM dataset_ranges ORDER BY seq";
 
@@ -32,11 +49,10 @@ async fn a_claim_from_a_stale_range_end_cannot_be_stored() {
     }
     let (runtime, admin) = (app.runtime_url.clone(), app.database_url.clone());
     tokio::task::spawn_blocking(move || {
-        let who = dms_service::Actor::job("build-datasets").audit("", None, serde_json::json!({}));
         let mut conn = PgConnection::establish(&runtime).unwrap();
         // Two claims of one item each, as the feeder makes them (the runtime role).
         for _ in 0..2 {
-            let ds = dms_db::feed::claim(&mut conn, 1, &who).unwrap().unwrap();
+            let ds = claim(&mut conn, 1).unwrap();
             assert_eq!(ds.record_count, 1);
         }
         let ranges: Vec<Bounds> = diesel::sql_query(RANGES).load(&mut conn).unwrap();
@@ -69,11 +85,16 @@ async fn a_claim_from_a_stale_range_end_cannot_be_stored() {
         assert!(err.contains("datasets_range_order"), "{err}");
 
         // The next claim takes the one item left, from the second's end.
-        let ds = dms_db::feed::claim(&mut conn, 10, &who).unwrap().unwrap();
+        let ds = claim(&mut conn, 10).unwrap();
         assert_eq!((ds.seq, ds.record_count), (3, 1));
         let ranges: Vec<Bounds> = diesel::sql_query(RANGES).load(&mut conn).unwrap();
         assert_eq!(ranges[2].lo, ranges[1].hi);
-        assert!(dms_db::feed::claim(&mut conn, 10, &who).unwrap().is_none());
+        assert!(claim(&mut conn, 10).is_none());
+        assert_eq!(
+            dms_db::feed::stats(&mut conn).unwrap().pending,
+            0,
+            "nothing is left after the last range"
+        );
     })
     .await
     .unwrap();
